@@ -8,10 +8,11 @@ export PYTHONUNBUFFERED := 1
 
 .PHONY: setup test test-fast lint demo sweep report bench lock clean
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+$(VENV)/.installed: requirements.lock requirements-oracle.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps -r requirements-oracle.txt
 	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
@@ -45,11 +46,11 @@ bench: setup
 	$(PY) bench/sweep.py
 	$(PY) bench/aggregate.py
 
-# Re-resolve the pinned environment (runtime + test + oracle extras) from pyproject.toml.
+# Re-resolve the pinned environment (runtime + test extras) from pyproject.toml.
 lock:
 	rm -rf /tmp/ds-lock && $(PYTHON) -m venv /tmp/ds-lock
 	/tmp/ds-lock/bin/pip install -q --upgrade pip
-	/tmp/ds-lock/bin/pip install -q ".[test,oracle]"
+	/tmp/ds-lock/bin/pip install -q ".[test]"
 	/tmp/ds-lock/bin/pip freeze --exclude disentanglement-sweep | grep -v '^-e' > requirements.lock
 
 clean:
