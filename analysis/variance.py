@@ -1,0 +1,57 @@
+"""How much of each metric's variance the objective, and the objective with its strength, explain (paper
+Sec. 4.2, Fig. 7 of the appendix).
+
+For each data set and metric, the share is the R^2 of a least-squares regression of the score on a one-hot
+encoding of the objective (part a) and of the (objective, strength) product (part b). With one-hot
+regressors (and an intercept) the fitted value of a run is its group's mean, so
+R^2 = 1 - SS_within / SS_total; we compute it that way. What part b leaves is the seed's share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis.quantities import METRICS, Quantity
+
+
+def explained_share(values: np.ndarray, groups: pd.Series | list[pd.Series]) -> float:
+    """R^2 of regressing `values` on one-hot `groups` (one key or several combined); NaN if constant."""
+    y = pd.Series(np.asarray(values, float))
+    keys = groups if isinstance(groups, list) else [groups]
+    fitted = y.groupby([k.reset_index(drop=True) for k in keys]).transform("mean")
+    total = float(((y - y.mean()) ** 2).sum())
+    if total == 0.0:
+        return float("nan")
+    return 1.0 - float(((y - fitted) ** 2).sum()) / total
+
+
+def variance_explained(
+    per_run: pd.DataFrame, datasets: Sequence[str], metrics: Sequence[Quantity] = METRICS
+) -> pd.DataFrame:
+    """One row per (data set, metric): runs used and the variance shares of objective, objective x strength
+    and seed. Pairs with fewer than two finite scores are left out (the caller lists them as missing)."""
+    rows = []
+    for dataset in datasets:
+        frame = per_run[per_run["dataset"] == dataset]
+        for metric in metrics:
+            present = frame[np.isfinite(frame[metric.label].to_numpy(float))]
+            if len(present) < 2:
+                continue
+            by_objective = explained_share(present[metric.label], present["objective"])
+            by_setting = explained_share(present[metric.label], [present["objective"], present["strength"]])
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "metric": metric.label,
+                    "runs": len(present),
+                    "objective": by_objective,
+                    "objective x strength": by_setting,
+                    "seed (rest)": 1.0 - by_setting,
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["dataset", "metric", "runs", "objective", "objective x strength", "seed (rest)"]
+    )

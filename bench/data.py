@@ -1,0 +1,154 @@
+"""Benchmark the data sets: offline render time, load time and memory, batch-of-64 sampling throughput.
+
+    .venv/bin/python bench/data.py [--datasets dsprites,color_dsprites,...] [--skip-render shapes3d]
+                                   [--data-dir DIR] [--steps 200] [--json]
+
+Rendering is timed into a temporary directory (deleted afterwards), so the user's caches are neither used nor
+touched; loading and sampling use the normal data directory ($DISENTANGLEMENT_DATA or
+~/.cache/disentanglement_sweep), rendering there first where a cache is missing. Host sampling is
+`observations_from_factors` on numpy; device sampling is one jitted call that draws 64 row indices, gathers
+them from the device-resident `images` and applies `jax_observations` (the training step's data path).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# Run as `python bench/data.py`, this file's folder comes first on sys.path and this very file would shadow
+# the `data` package; drop the folder so that `import data` finds the package.
+sys.path = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
+
+import jax  # noqa: E402
+import numpy as np  # noqa: E402
+import psutil  # noqa: E402
+
+import data  # noqa: E402
+from data import _dsprites, _shapes3d  # noqa: E402
+
+RENDERERS = {"dsprites": _dsprites.render, "shapes3d": _shapes3d.render}
+BATCH = 64
+
+
+def time_render(name: str) -> dict:
+    """Seconds to render the whole procedural grid of `name` into a fresh temporary cache."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-render-{name}-") as cache:
+        start = time.perf_counter()
+        images = RENDERERS[name](Path(cache))
+        seconds = time.perf_counter() - start
+        shape = list(images.shape)
+        del images
+    return {"step": "render", "dataset": name, "images": shape[0], "seconds": seconds}
+
+
+def time_load(name: str, data_dir: Path | None) -> tuple[data.GroundTruthData, dict]:
+    """Load `name`, timing it and measuring this process's resident memory before and after."""
+    process = psutil.Process()
+    before = process.memory_info().rss
+    start = time.perf_counter()
+    loaded = data.load_dataset(name, data_dir)
+    seconds = time.perf_counter() - start
+    row = {
+        "step": "load",
+        "dataset": name,
+        "source": loaded.source,
+        "images": loaded.num_images,
+        "array_gib": loaded.images.nbytes / 2**30,
+        "resident_delta_mib": (process.memory_info().rss - before) / 2**20,
+        "memory_mapped": isinstance(loaded.images, np.memmap),
+        "seconds": seconds,
+    }
+    return loaded, row
+
+
+def time_host_sampling(dataset: data.GroundTruthData, steps: int) -> dict:
+    """Batches of 64 per second through `sample_observations` on numpy (evaluation's path)."""
+    rng = np.random.default_rng(0)
+    dataset.sample_observations(BATCH, rng)  # first touch of the pages
+    start = time.perf_counter()
+    for _ in range(steps):
+        dataset.sample_observations(BATCH, rng)
+    seconds = time.perf_counter() - start
+    return {
+        "step": "sample host",
+        "dataset": dataset.name,
+        "batch": BATCH,
+        "batches_per_s": steps / seconds,
+    }
+
+
+def time_device_sampling(dataset: data.GroundTruthData, steps: int) -> dict:
+    """Batches of 64 per second gathered from device-resident images and made observations inside jit."""
+    start = time.perf_counter()
+    images = jax.device_put(np.asarray(dataset.images))
+    images.block_until_ready()
+    transfer = time.perf_counter() - start
+
+    @jax.jit
+    def batch(images: jax.Array, key: jax.Array) -> jax.Array:
+        pick, variant = jax.random.split(key)
+        rows = jax.random.randint(pick, (BATCH,), 0, images.shape[0])
+        return dataset.jax_observations(images[rows], variant)
+
+    keys = jax.random.split(jax.random.key(0), steps + 1)
+    batch(images, keys[0]).block_until_ready()  # compile
+    start = time.perf_counter()
+    for key in keys[1:]:
+        out = batch(images, key)
+    out.block_until_ready()
+    seconds = time.perf_counter() - start
+    return {
+        "step": "sample device",
+        "dataset": dataset.name,
+        "device": jax.devices()[0].device_kind,
+        "batch": BATCH,
+        "transfer_seconds": transfer,
+        "batches_per_s": steps / seconds,
+    }
+
+
+def main() -> None:
+    """Run the benchmarks that the options select and print one row per measurement."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--datasets", default=",".join(data.DATASET_NAMES), help="comma-separated names")
+    parser.add_argument("--skip-render", default="", help="comma-separated renderers not to time")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="data directory (default: the usual one)"
+    )
+    parser.add_argument("--steps", type=int, default=200, help="batches per throughput measurement")
+    parser.add_argument("--json", action="store_true", help="print a JSON list of rows instead of text")
+    args = parser.parse_args()
+    names = [name for name in args.datasets.split(",") if name]
+    rows = [
+        time_render(name) for name in RENDERERS if name in names and name not in args.skip_render.split(",")
+    ]
+    for name in names:
+        availability = data.dataset_availability(name, args.data_dir)
+        if not availability.available:
+            rows.append({"step": "load", "dataset": name, "skipped": availability.message})
+            continue
+        dataset, row = time_load(name, args.data_dir)
+        rows += [row, time_host_sampling(dataset, args.steps), time_device_sampling(dataset, args.steps)]
+    machine = {"machine": platform.node(), "cpus": psutil.cpu_count(), "jax_backend": jax.default_backend()}
+    rows = [{**row, **machine} for row in rows]
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return
+    for row in rows:
+        print(
+            "  ".join(
+                f"{key}={value:.3g}" if isinstance(value, float) else f"{key}={value}"
+                for key, value in row.items()
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Dev-only PyTorch twin of the study network and its β-VAE step, for the side-by-side CPU comparison.
+
+torch is not a project dependency: `.venv/bin/pip install torch==2.13.0` (a CPU build) before running
+`bench/train.py --vs-torch`, which imports this module. Same layers, shapes, initialisation, loss and Adam
+settings as `models/` (disent's and disentanglement_lib's architecture).
+"""
+
+from __future__ import annotations
+
+import time
+
+import torch
+from torch import nn
+
+
+class TorchVAE(nn.Module):
+    """disentanglement_lib's conv encoder / deconv decoder with 10 latents, for 64x64xC images."""
+
+    def __init__(self, channels: int = 1, num_latents: int = 10, kernel_34: int = 2):
+        super().__init__()
+        pad34 = (kernel_34 - 1) // 2 if kernel_34 > 2 else 0
+        self.encoder = nn.Sequential(
+            nn.Conv2d(channels, 32, 4, 2, 1), nn.ReLU(),
+            nn.Conv2d(32, 32, 4, 2, 1), nn.ReLU(),
+            nn.Conv2d(32, 64, kernel_34, 2, pad34), nn.ReLU(),
+            nn.Conv2d(64, 64, kernel_34, 2, pad34), nn.ReLU(),
+            nn.Flatten(), nn.Linear(1024, 256), nn.ReLU(), nn.Linear(256, 2 * num_latents),
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(num_latents, 256), nn.ReLU(), nn.Linear(256, 1024), nn.ReLU(),
+            nn.Unflatten(1, (64, 4, 4)),
+            nn.ConvTranspose2d(64, 64, 4, 2, 1), nn.ReLU(),
+            nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.ReLU(),
+            nn.ConvTranspose2d(32, 32, 4, 2, 1), nn.ReLU(),
+            nn.ConvTranspose2d(32, channels, 4, 2, 1),
+        )
+        for module in self.modules():
+            if isinstance(module, nn.Conv2d | nn.ConvTranspose2d | nn.Linear):
+                nn.init.xavier_uniform_(module.weight)
+                nn.init.zeros_(module.bias)
+        self.num_latents = num_latents
+
+    def loss(self, x: torch.Tensor, beta: float) -> torch.Tensor:
+        """β-VAE loss: summed Bernoulli reconstruction (batch mean) + β·KL."""
+        mean, log_var = self.encoder(x).split(self.num_latents, dim=1)
+        z = mean + torch.exp(log_var / 2) * torch.randn_like(mean)
+        logits = self.decoder(z)
+        rec = nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="sum") / x.shape[0]
+        kl = 0.5 * (mean.square() + log_var.exp() - log_var - 1).sum(dim=1).mean()
+        return rec + beta * kl
+
+
+def seconds_per_step(batch_size: int = 64, steps: int = 20, warmup: int = 3, threads: int | None = None) -> float:
+    """Mean wall-clock seconds of one training step (forward, backward, Adam) on random binary images."""
+    if threads:
+        torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = TorchVAE()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4, betas=(0.9, 0.999), eps=1e-8)
+    images = (torch.rand(1000, 1, 64, 64) > 0.5).float()
+
+    def step() -> None:
+        batch = images[torch.randint(0, images.shape[0], (batch_size,))]
+        optimizer.zero_grad(set_to_none=True)
+        model.loss(batch, 4.0).backward()
+        optimizer.step()
+
+    for _ in range(warmup):
+        step()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return (time.perf_counter() - start) / steps
+
+
+if __name__ == "__main__":
+    print(f"torch {torch.__version__}: {seconds_per_step():.4f} s/step at batch 64")

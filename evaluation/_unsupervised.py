@@ -1,0 +1,70 @@
+"""Unsupervised scores of a representation (Locatello et al., 2019, Sec. 5): Gaussian total correlation and
+Wasserstein correlation of the code covariance, and the mean pairwise mutual information of binned codes."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import linalg
+
+from evaluation._checks import as_codes, require_points
+from evaluation._discretize import discrete_mutual_info, histogram_discretize
+
+
+def _checked_covariance(cov: np.ndarray) -> np.ndarray:
+    cov = np.asarray(cov, dtype=np.float64)
+    if cov.ndim != 2 or cov.shape[0] != cov.shape[1] or cov.shape[0] == 0:
+        raise ValueError(f"cov must be a square [d, d] covariance matrix; got shape {cov.shape}.")
+    if not np.all(np.isfinite(cov)):
+        raise ValueError("cov contains NaN/inf; compute it from finite codes.")
+    flat = np.nonzero(np.diag(cov) <= 0.0)[0]
+    if flat.size:
+        raise ValueError(
+            f"cov has non-positive variance at code dimension(s) {flat.tolist()} (a constant code); the Gaussian "
+            "scores are undefined for it. Drop constant dimensions first."
+        )
+    return cov
+
+
+def gaussian_total_correlation(cov: np.ndarray) -> float:
+    """KL(N(0, cov) || N(0, diag(cov))) = 0.5 (sum log cov_ii - log det cov); +inf for a singular cov."""
+    cov = _checked_covariance(cov)
+    return float(0.5 * (np.sum(np.log(np.diag(cov))) - np.linalg.slogdet(cov)[1]))
+
+
+def gaussian_wasserstein_correlation(cov: np.ndarray) -> float:
+    """Squared 2-Wasserstein distance between N(0, cov) and N(0, diag(cov)): 2 tr cov - 2 tr sqrtm(cov diag)."""
+    cov = _checked_covariance(cov)
+    root = linalg.sqrtm(cov * np.diag(cov)[:, None])
+    return float(np.real(2 * np.trace(cov) - 2 * np.trace(root)))
+
+
+def code_covariance(codes: np.ndarray) -> np.ndarray:
+    """`np.cov` of the code dimensions (ddof 1), the input of the Gaussian scores."""
+    codes = as_codes(codes)
+    require_points(codes.shape[0], 2, "a covariance")
+    return np.atleast_2d(np.cov(codes, rowvar=False))
+
+
+def mutual_info_score(codes: np.ndarray, num_bins: int = 20) -> float:
+    """Mean mutual information (nats) between distinct pairs of histogram-binned code dimensions."""
+    codes = as_codes(codes)
+    require_points(codes.shape[0], 2, "mutual_info_score")
+    d = codes.shape[1]
+    if d < 2:
+        raise ValueError("mutual_info_score needs at least 2 code dimensions (it averages over pairs).")
+    binned = histogram_discretize(codes, num_bins)
+    mi = discrete_mutual_info(binned, binned)
+    np.fill_diagonal(mi, 0.0)
+    return float(np.sum(mi) / (d * d - d))
+
+
+def unsupervised_scores(codes: np.ndarray, num_bins: int = 20) -> dict[str, float]:
+    """All four unsupervised scores of one representation sample, keyed by their score names."""
+    cov = code_covariance(codes)
+    wasserstein = gaussian_wasserstein_correlation(cov)
+    return {
+        "gaussian_total_correlation": gaussian_total_correlation(cov),
+        "gaussian_wasserstein_correlation": wasserstein,
+        "gaussian_wasserstein_correlation_norm": wasserstein / float(np.sum(np.diag(cov))),
+        "mutual_info_score": mutual_info_score(codes, num_bins),
+    }

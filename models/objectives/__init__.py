@@ -1,0 +1,16 @@
+"""The study's six objectives, by name."""
+
+from models.objectives.annealed_vae import ANNEALED_VAE
+from models.objectives.base import Objective, RegularizerInputs
+from models.objectives.beta_tc_vae import BETA_TC_VAE
+from models.objectives.beta_vae import BETA_VAE
+from models.objectives.dip_vae_i import DIP_VAE_I
+from models.objectives.dip_vae_ii import DIP_VAE_II
+from models.objectives.factor_vae import FACTOR_VAE
+
+OBJECTIVES: dict[str, Objective] = {
+    objective.name: objective
+    for objective in (BETA_VAE, ANNEALED_VAE, FACTOR_VAE, BETA_TC_VAE, DIP_VAE_I, DIP_VAE_II)
+}
+
+__all__ = ["OBJECTIVES", "Objective", "RegularizerInputs"]

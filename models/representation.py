@@ -1,0 +1,101 @@
+"""Batched functions of many trained models at once: representations for the metrics, held-out model scores.
+
+Parameters of R runs are stacked and every chunk of observations goes through all R encoders in one vmapped,
+jitted call; chunks are padded to a fixed size so one compilation serves any number of observations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from models.config import TrainConfig
+from models.losses import bernoulli_reconstruction, gaussian_kl_per_sample, sample_gaussian
+from models.network import Decoder, Encoder
+
+
+def _stack(params_list: Sequence[Any]) -> Any:
+    if not params_list:
+        raise ValueError("need the parameters of at least one run")
+    return jax.tree.map(lambda *xs: jnp.stack([jnp.asarray(x) for x in xs]), *params_list)
+
+
+def _chunks(observations: np.ndarray, size: int):
+    """Yield (chunk padded to `size` rows, number of real rows) over the observations."""
+    observations = np.asarray(observations, np.float32)
+    if observations.ndim != 4:
+        raise ValueError(f"observations must be float32 [N, H, W, C], got shape {observations.shape}")
+    for start in range(0, observations.shape[0], size):
+        chunk = observations[start:start + size]
+        real = chunk.shape[0]
+        if real < size:
+            chunk = np.concatenate([chunk, np.zeros((size - real, *chunk.shape[1:]), np.float32)])
+        yield chunk, real
+
+
+def represent_fn(params_list: Sequence[Any], config: TrainConfig, kind: Literal["mean", "sampled"] = "mean",
+                 seed: int = 0) -> Callable[[np.ndarray], np.ndarray]:
+    """A function observations float32 [N, H, W, C] -> codes float32 [R, N, d] for R trained runs.
+
+    "mean" returns the encoder means (the representation the study scores); "sampled" draws z ~ q(z|x) with
+    noise shared by all R runs (so a run's codes do not depend on which runs share the call) and fresh on each
+    call, deterministically from `seed` and the call count.
+    """
+    if kind not in ("mean", "sampled"):
+        raise ValueError(f"kind must be 'mean' or 'sampled', got {kind!r}")
+    encoder = Encoder(config.num_latents, config.encoder_kernel_34)
+    stacked = _stack([params["encoder"] for params in params_list])
+
+    @jax.jit
+    def encode(x: jax.Array, key: jax.Array) -> jax.Array:
+        mean, log_var = jax.vmap(lambda p: encoder.apply({"params": p}, x))(stacked)
+        return sample_gaussian(key, mean, log_var) if kind == "sampled" else mean
+
+    calls = iter(range(1 << 62))
+
+    def represent(observations: np.ndarray) -> np.ndarray:
+        call_key = jax.random.fold_in(jax.random.PRNGKey(seed), next(calls))
+        parts = [np.asarray(encode(jnp.asarray(chunk), jax.random.fold_in(call_key, i)))[:, :real]
+                 for i, (chunk, real) in enumerate(_chunks(observations, config.represent_batch_size))]
+        return np.concatenate(parts, axis=1)
+
+    return represent
+
+
+def heldout_scores(params_list: Sequence[Any], config: TrainConfig, observations: np.ndarray,
+                   seed: int = 0) -> list[dict[str, float]]:
+    """Per run: mean reconstruction loss, mean KL and ELBO on the given observations (z sampled from `seed`).
+
+    Signs follow disentanglement_lib's evaluation results: `reconstruction_loss` and `kl_loss` are positive
+    losses and `elbo` = -(reconstruction_loss + kl_loss), the evidence lower bound itself.
+    """
+    stacked = _stack(params_list)
+    channels = int(np.shape(params_list[0]["decoder"]["UpConv_3"]["kernel"])[-1])
+    encoder = Encoder(config.num_latents, config.encoder_kernel_34)
+    decoder = Decoder(channels, config.transposed_conv)
+
+    @jax.jit
+    def per_sample(x: jax.Array, key: jax.Array) -> tuple[jax.Array, jax.Array]:
+        def one_run(params):
+            mean, log_var = encoder.apply({"params": params["encoder"]}, x)
+            logits = decoder.apply({"params": params["decoder"]}, sample_gaussian(key, mean, log_var))
+            return bernoulli_reconstruction(x, logits), gaussian_kl_per_sample(mean, log_var)
+        return jax.vmap(one_run)(stacked)
+
+    rec_sum = np.zeros(len(params_list))
+    kl_sum = np.zeros(len(params_list))
+    count = 0
+    base = jax.random.PRNGKey(seed)
+    for i, (chunk, real) in enumerate(_chunks(observations, config.represent_batch_size)):
+        rec, kl = jax.device_get(per_sample(jnp.asarray(chunk), jax.random.fold_in(base, i)))
+        rec_sum += rec[:, :real].sum(axis=1)
+        kl_sum += kl[:, :real].sum(axis=1)
+        count += real
+    if count == 0:
+        raise ValueError("heldout_scores needs at least one observation")
+    return [{"reconstruction_loss": float(r / count), "kl_loss": float(k / count), "elbo": float(-(r + k) / count)}
+            for r, k in zip(rec_sum, kl_sum, strict=True)]

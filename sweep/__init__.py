@@ -1,0 +1,1 @@
+"""The sweep: Hydra grid, job packing, Ray scheduling, the job runner, the Parquet store and the CLI."""

@@ -1,0 +1,71 @@
+"""`python -m sweep plan`: what a grid expands to (counts, jobs) and what it will cost, before it runs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from omegaconf import DictConfig
+
+from sweep.grid import RunSpec
+from sweep.launcher import Throughput
+from sweep.packing import Job
+
+
+def device_hours(jobs: Sequence[Job], steps: int, batch_size: int, rate: Throughput) -> float | None:
+    """Estimated device-hours of `jobs`: training images over the bench's images/s plus evaluation per run.
+
+    The bench's images/s counts the images of all replicas of a job at the platform's default R, so the runs
+    take steps * batch_size * runs / images_per_second seconds. None when the platform is not benchmarked.
+    """
+    if rate.images_per_second is None or rate.eval_seconds_per_run is None:
+        return None
+    runs = sum(len(j.runs) for j in jobs)
+    train = steps * batch_size * runs / rate.images_per_second
+    return (train + runs * rate.eval_seconds_per_run) / 3600.0
+
+
+def summarize(root: DictConfig, runs: Sequence[RunSpec], jobs: Sequence[Job], platform: str, replicas: int,
+              rate: Throughput) -> dict:
+    """The plan as JSON-ready data: counts by data set, objective and strength, jobs, device-hour estimate."""
+    by_strength = Counter((r.objective, r.strength_name, r.strength) for r in runs)
+    return {
+        "grid": root.grid.name,
+        "runs": len(runs),
+        "jobs": len(jobs),
+        "replicas_per_job": replicas,
+        "platform": platform,
+        "steps": int(root.train.steps),
+        "by_dataset": dict(Counter(r.dataset for r in runs)),
+        "by_objective": dict(Counter(r.objective for r in runs)),
+        "by_strength": [{"objective": o, "strength_name": n, "strength": s, "runs": c}
+                        for (o, n, s), c in by_strength.items()],
+        "seeds": sorted({r.seed for r in runs}),
+        "estimated_device_hours": device_hours(jobs, int(root.train.steps), int(root.train.batch_size), rate),
+    }
+
+
+def render(plan: dict) -> str:
+    """The plan as the text `python -m sweep plan` prints."""
+    seeds = plan["seeds"]
+    seed_text = f"{seeds[0]}..{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) else str(seeds)
+    lines = [
+        f"grid {plan['grid']}: {plan['runs']} runs in {plan['jobs']} jobs of up to "
+        f"{plan['replicas_per_job']} replicas ({plan['platform']}), {plan['steps']} steps each, "
+        f"seeds {seed_text}",
+        "by data set:  " + ", ".join(f"{k} {v}" for k, v in plan["by_dataset"].items()),
+        "by objective: " + ", ".join(f"{k} {v}" for k, v in plan["by_objective"].items()),
+        "by strength:",
+    ]
+    current = None
+    for row in plan["by_strength"]:
+        if row["objective"] != current:
+            current = row["objective"]
+            lines.append(f"  {current} ({row['strength_name']}):")
+        lines[-1] += f" {row['strength']:g}×{row['runs']}"
+    hours = plan["estimated_device_hours"]
+    where = f"estimated device-hours on {plan['platform']}"
+    lines.append(f"{where}: {hours:,.1f}" if hours is not None else
+                 f"{where}: unknown (no bench figure for {plan['platform']} in conf/throughput.yaml; "
+                 "run bench/train.py there)")
+    return "\n".join(lines)

@@ -1,0 +1,69 @@
+"""Checks made before any job starts: a sweep is refused with one clear message, not failed job by job."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from omegaconf import DictConfig
+
+from sweep.errors import SweepConfigError
+from sweep.grid import RunSpec
+from sweep.runner import train_config
+
+
+def check_engines(runs: Sequence[RunSpec]) -> list[str]:
+    """What the engines would refuse: unknown objectives, a strength name they lack, bad train/metric keys."""
+    from evaluation import MetricsConfig
+    from models import OBJECTIVES
+
+    problems = []
+    for base in {id(r.base): r.base for r in runs}.values():
+        objective = OBJECTIVES.get(base.objective)
+        if objective is None:
+            problems.append(f"objective {base.objective!r} is not implemented; "
+                            f"models has {sorted(OBJECTIVES)}")
+        elif objective.strength_name != base.strength_name:
+            problems.append(f"conf/model/{base.objective}.yaml calls the strength {base.strength_name!r}, "
+                            f"but models uses {objective.strength_name!r}")
+        for section, build in (("train", train_config), ("metrics", MetricsConfig.from_dict)):
+            try:
+                build(base.config[section])
+            except (TypeError, ValueError) as err:
+                problems.append(f"invalid {section} config: {err}")
+    return sorted(set(problems))
+
+
+def check_data(datasets: Sequence[str], data_dir: str | None) -> list[str]:
+    """One problem per data set that can be neither loaded nor rendered (the message says where to get it)."""
+    from data import dataset_availability
+
+    return [f"data set {name!r} is unavailable: {a.message}"
+            for name in datasets if not (a := dataset_availability(name, data_dir)).available]
+
+
+def check_out_dir(out: Path, new_runs: int, checkpoint_bytes_per_run: int) -> list[str]:
+    """Problems with the output directory: not writable, or too little space for the new runs' checkpoints."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-check-"):
+            pass
+    except OSError as err:
+        return [f"output directory {out} is not writable ({err.strerror or err}); "
+                "choose another with out=<dir>"]
+    need, free = new_runs * checkpoint_bytes_per_run, shutil.disk_usage(out).free
+    if need > free:
+        return [f"too little disk for the checkpoints of {new_runs} runs under {out}: "
+                f"about {need / 2**30:.1f} GiB needed, {free / 2**30:.1f} GiB free; "
+                "free space or choose another out=<dir>"]
+    return []
+
+
+def preflight(root: DictConfig, runs: Sequence[RunSpec], out: Path, new_runs: int) -> None:
+    """Refuse the sweep, naming every problem at once, unless engines, data and output directory are ready."""
+    problems = [*check_engines(runs), *check_data(sorted({r.dataset for r in runs}), root.data_dir),
+                *check_out_dir(out, new_runs, int(root.disk.checkpoint_mib_per_run * 2**20))]
+    if problems:
+        raise SweepConfigError("the sweep cannot start:\n  - " + "\n  - ".join(problems))

@@ -1,0 +1,139 @@
+"""One job, start to finish, inside a worker: train R replicas, evaluate them, and return their result rows.
+
+Training resumes from each run's checkpoint under `<out>/checkpoints/<run_id>/` when one exists. Both the mean
+and the sampled representation are evaluated, plus the model-based scores on held-out observations. A run that
+diverged is recorded `diverged` with its step and no scores. Any error fails the job's runs with the error
+text, except the launcher's named transient errors, which propagate so Ray retries the job.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import socket
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from sweep.packing import Job
+from sweep.records import curve_rows, failed_rows, run_row, score_rows
+
+REPRESENTATIONS = ("mean", "sampled")
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What every job of a sweep shares: where results go, where data lives, which errors are transient."""
+
+    out: str
+    sweep: str
+    data_dir: str | None
+    transient_errors: tuple[str, ...]
+
+    def checkpoint_root(self) -> Path:
+        """The directory holding one checkpoint folder per run_id."""
+        return Path(self.out) / "checkpoints"
+
+    def marker(self, job_id: str) -> Path:
+        """The file a worker keeps while it runs job `job_id` (pid, host, start time); `status` lists them."""
+        return Path(self.out) / "running" / f"job-{job_id}.json"
+
+
+def is_transient(error: BaseException, names: tuple[str, ...]) -> bool:
+    """Whether `error` is an instance of one of the named exception classes (by class name in its MRO)."""
+    return any(cls.__name__ in names or f"{cls.__module__}.{cls.__qualname__}" in names
+               for cls in type(error).__mro__)
+
+
+@lru_cache(maxsize=4)
+def _dataset(name: str, data_dir: str | None, procedural: bool | None):
+    """The data set, loaded once per worker process and reused by every later job on it."""
+    from data import load_dataset
+
+    return load_dataset(name, data_dir, procedural=procedural)
+
+
+def train_config(section: dict):
+    """models.TrainConfig from the `train` config section, naming any key it does not know."""
+    from models import TrainConfig
+
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(section) - known)
+    if unknown:
+        raise ValueError(f"train config has unknown key(s) {unknown}; "
+                         f"models.TrainConfig knows {sorted(known)}")
+    return TrainConfig(**section)
+
+
+def run_job(job: Job, ctx: JobContext, map_fn: Callable | None = None) -> dict[str, list[dict]]:
+    """Train and evaluate one job; return its rows per table. Only transient errors escape (Ray retries)."""
+    marker = ctx.marker(job.job_id)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({"job_id": job.job_id, "pid": os.getpid(), "host": socket.gethostname(),
+                                  "started": time.time(), "runs": [r.run_id for r in job.runs]}))
+    try:
+        return _train_and_evaluate(job, ctx, map_fn)
+    except Exception as err:  # noqa: BLE001 - every non-transient error becomes a recorded failure
+        if is_transient(err, ctx.transient_errors):
+            raise
+        error = f"{type(err).__name__}: {err}\n{traceback.format_exc(limit=-3)}"
+        return {"runs": failed_rows(job.runs, job.job_id, ctx.sweep, error, device=_device())}
+    finally:
+        marker.unlink(missing_ok=True)
+
+
+def _device() -> str:
+    """The kind of the first JAX device of this worker (e.g. 'cpu', 'NVIDIA H100 80GB HBM3')."""
+    import jax
+
+    device = jax.devices()[0]
+    return getattr(device, "device_kind", device.platform)
+
+
+def _train_and_evaluate(job: Job, ctx: JobContext, map_fn: Callable | None) -> dict[str, list[dict]]:
+    """The job's work: train (or resume) the replicas, evaluate the converged ones, build the rows."""
+    import numpy as np
+
+    from evaluation import MetricsConfig, ScoreRecord, evaluate
+    from models import ReplicaSpec, heldout_scores, represent_fn, train_replicas
+
+    config = job.runs[0].base.config
+    training = train_config(config["train"])
+    metrics_config = MetricsConfig.from_dict(config["metrics"])
+    eval_seed = metrics_config.sample_seed if metrics_config.sample_seed is not None else 0
+    num_heldout = int(config["heldout"]["observations"])
+    data = _dataset(job.dataset, ctx.data_dir, config["dataset"].get("procedural"))
+    specs = {r.run_id: r for r in job.runs}
+    replicas = [ReplicaSpec(r.run_id, r.seed, r.strength) for r in job.runs]
+    results = train_replicas(data, job.objective, replicas, training, ctx.checkpoint_root())
+    converged = [res for res in results if res.status == "done"]
+    rows: dict[str, list[dict]] = {"runs": [], "scores": [], "train_curves": []}
+    start = time.perf_counter()
+    if converged:
+        params = [res.params for res in converged]
+        for kind in REPRESENTATIONS:
+            represent = represent_fn(params, training, kind, seed=eval_seed)
+            per_run = evaluate(data, represent, metrics_config, eval_seed, map_fn=map_fn)
+            for res, records in zip(converged, per_run, strict=True):
+                rows["scores"] += score_rows(specs[res.run_id], kind, records, eval_seed)
+        observations = data.sample_observations(num_heldout, np.random.default_rng(eval_seed))
+        for res, scores in zip(converged, heldout_scores(params, training, observations, seed=eval_seed),
+                               strict=True):
+            records = [ScoreRecord("model", name, value, {"num_observations": num_heldout})
+                       for name, value in scores.items()]
+            rows["scores"] += score_rows(specs[res.run_id], "mean", records, eval_seed)
+    eval_seconds = (time.perf_counter() - start) / len(converged) if converged else None
+    device = _device()
+    for res in results:
+        spec = specs[res.run_id]
+        rows["train_curves"] += curve_rows(spec, res.curve)
+        rows["runs"].append(run_row(
+            spec, job.job_id, ctx.sweep, status=res.status, steps=res.steps, device=device,
+            diverged_step=res.diverged_step, train_seconds=res.train_seconds,
+            eval_seconds=eval_seconds if res.status == "done" else None,
+            checkpoint_path=str(ctx.checkpoint_root() / res.run_id), final_logs=res.final_logs))
+    return rows

@@ -1,0 +1,58 @@
+"""`python -m sweep train`: one run with a progress bar, its checkpoint under out/checkpoints and its log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from omegaconf import DictConfig
+from tqdm import tqdm
+
+from sweep.config import compose_config
+from sweep.grid import RunSpec, expand_bases
+from sweep.runner import train_config
+
+
+def single_run(overrides: Sequence[str]) -> tuple[RunSpec, DictConfig]:
+    """The run the overrides name (model, its strength key, dataset, seed) and the composed root config.
+
+    The run_id is the one the same run has inside any sweep, so `run` later reuses this checkpoint.
+    """
+    root = compose_config(overrides)
+    strength_name = root.model.strength_name
+    [spec] = expand_bases({(root.dataset.name, root.model.name): root},
+                          {root.model.name: [root.model[strength_name]]}, [root.seed])
+    return spec, root
+
+
+def train_one(overrides: Sequence[str], show_progress: bool = True) -> dict:
+    """Train (or resume) one run; writes out/logs/<run_id>.jsonl and returns the run's summary."""
+    from data import load_dataset
+    from models import ReplicaSpec, train_replicas
+
+    spec, root = single_run(overrides)
+    out = Path(root.out).resolve()
+    config = spec.base.config
+    training = train_config(config["train"])
+    data = load_dataset(spec.dataset, root.data_dir, procedural=config["dataset"].get("procedural"))
+    bar = tqdm(total=training.steps, unit="step", desc=f"{spec.objective} {spec.run_id}",
+               disable=not show_progress)
+
+    def progress(step: int, total: int) -> None:
+        bar.total = total
+        bar.update(step - bar.n)
+
+    try:
+        [result] = train_replicas(data, spec.objective, [ReplicaSpec(spec.run_id, spec.seed, spec.strength)],
+                                  training, out / "checkpoints", progress=progress)
+    finally:
+        bar.close()
+    log = out / "logs" / f"{spec.run_id}.jsonl"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("".join(json.dumps(point) + "\n" for point in result.curve))
+    return {"run_id": spec.run_id, "dataset": spec.dataset, "objective": spec.objective,
+            spec.strength_name: spec.strength, "seed": spec.seed, "status": result.status,
+            "steps": result.steps, "diverged_step": result.diverged_step,
+            "train_seconds": result.train_seconds, "final_logs": result.final_logs,
+            "checkpoint": str(out / "checkpoints" / spec.run_id), "log": str(log)}
