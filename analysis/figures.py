@@ -17,10 +17,10 @@ PANEL = (3.0, 2.4)  # inches per panel
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 
 
-def _grid(rows: int, columns: int, title: str) -> tuple[Figure, np.ndarray]:
+def _grid(rows: int, columns: int, title: str, sharex: bool | str = False) -> tuple[Figure, np.ndarray]:
     height = PANEL[1] * rows + 0.6
     figure = Figure(figsize=(PANEL[0] * columns, height), dpi=80)
-    axes = figure.subplots(rows, columns, squeeze=False)
+    axes = figure.subplots(rows, columns, squeeze=False, sharex=sharex)
     # A fixed layout: matplotlib's constrained layout costs seconds on the 42-panel grids.
     figure.subplots_adjust(
         left=0.9 / (PANEL[0] * columns),
@@ -127,65 +127,70 @@ def _violins(ax: Axes, groups: Sequence[np.ndarray]) -> None:
 
 
 def _violin_grid(
-    title: str, cells: list[list[tuple[str, list[str], list[np.ndarray]]]], rotate: bool
+    title: str, cells: list[list[tuple[str, list[np.ndarray]]]], labels: list[list[str]], rotate: bool
 ) -> Figure:
-    """A grid of violin panels; `cells[row][column]` is (panel title, group labels, group values)."""
-    figure, axes = _grid(len(cells), max(len(row) for row in cells), title)
+    """A grid of violin panels sharing x within a column: `cells[row][column]` is (panel title, groups) with
+    the groups aligned to `labels[column]` (an empty group leaves a gap); only the bottom row is labelled."""
+    figure, axes = _grid(len(cells), len(labels), title, sharex="col")
     for row, panels in enumerate(cells):
-        for column, (name, labels, groups) in enumerate(panels):
-            ax = axes[row, column]
-            _violins(ax, groups)
-            ax.set_xticks(
-                range(len(labels)),
-                labels,
-                rotation=45 if rotate else 0,
-                ha="right" if rotate else "center",
-                fontsize=7,
-            )
-            ax.set_title(name, fontsize=8)
-        for ax in axes[row, len(panels) :]:
-            ax.set_visible(False)
+        for column, (name, groups) in enumerate(panels):
+            _violins(axes[row, column], groups)
+            axes[row, column].set_title(name, fontsize=8)
+    for column, names in enumerate(labels):
+        axes[-1, column].set_xticks(
+            range(len(names)),
+            names,
+            rotation=45 if rotate else 0,
+            ha="right" if rotate else "center",
+            fontsize=7,
+        )
     return figure
 
 
-def _by(frame: pd.DataFrame, column: str, label: str) -> dict[object, np.ndarray]:
-    return {key: part[label].to_numpy(float) for key, part in frame.groupby(column, sort=True)}
+def _groups(frame: pd.DataFrame, column: str, keys: Sequence, label: str) -> list[np.ndarray]:
+    """Values of `label` for each of `keys` of `column` (empty where a key has no rows)."""
+    found = {key: part[label].to_numpy(float) for key, part in frame.groupby(column)}
+    return [found.get(key, np.empty(0)) for key in keys]
 
 
 def scores_by_objective(study: StudyData) -> Figure:
     """Distribution of each metric per objective on each data set, over strengths and seeds (paper Fig. 3)."""
+    objectives = study.objectives
     cells = []
     for dataset in study.datasets:
         runs = study.per_run[study.per_run["dataset"] == dataset]
-        row = []
-        for metric in METRICS:
-            groups = _by(runs, "objective", metric.label)
-            names = [o for o in study.objectives if o in groups]
-            row.append(
-                (
-                    f"{dataset}: {metric.label}",
-                    [o.replace("_", " ") for o in names],
-                    [groups[o] for o in names],
-                )
-            )
-        cells.append(row)
-    return _violin_grid("Metric scores per objective (rows: data sets)", cells, rotate=True)
+        cells.append(
+            [
+                (f"{dataset}: {metric.label}", _groups(runs, "objective", objectives, metric.label))
+                for metric in METRICS
+            ]
+        )
+    labels = [[o.replace("_", " ") for o in objectives]] * len(METRICS)
+    return _violin_grid("Metric scores per objective (rows: data sets)", cells, labels, rotate=True)
 
 
 def scores_by_strength(study: StudyData, metric: Quantity = FACTOR_VAE) -> Figure:
     """Distribution of `metric` per strength for each objective and data set, over seeds (paper Fig. 4):
     how much the seed moves a score compared with the hyperparameter."""
+    objectives = study.objectives
+    strengths = [
+        sorted(study.per_run.loc[study.per_run["objective"] == o, "strength"].unique()) for o in objectives
+    ]
     cells = []
     for dataset in study.datasets:
         runs = study.per_run[study.per_run["dataset"] == dataset]
-        by_objective = dict(tuple(runs.groupby("objective")))
-        row = []
-        for objective in (o for o in study.objectives if o in by_objective):
-            groups = _by(by_objective[objective], "strength", metric.label)
-            row.append((f"{dataset}: {objective}", [f"{k:g}" for k in groups], list(groups.values())))
-        cells.append(row)
+        cells.append(
+            [
+                (
+                    f"{dataset}: {objective}",
+                    _groups(runs[runs["objective"] == objective], "strength", values, metric.label),
+                )
+                for objective, values in zip(objectives, strengths, strict=True)
+            ]
+        )
+    labels = [[f"{s:g}" for s in values] for values in strengths]
     return _violin_grid(
-        f"{metric.label} score per regularization strength (rows: data sets)", cells, rotate=False
+        f"{metric.label} score per regularization strength (rows: data sets)", cells, labels, rotate=False
     )
 
 

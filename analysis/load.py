@@ -40,16 +40,12 @@ class StudyData:
         """Objectives with at least one done run, in the study's order."""
         return study_order(self.per_run["objective"].unique(), STUDY_OBJECTIVES)
 
-    def available(self, dataset: str, label: str) -> pd.DataFrame:
-        """The done runs of `dataset` with a finite value of quantity `label`."""
-        frame = self.per_run[self.per_run["dataset"] == dataset]
-        return frame[np.isfinite(frame[label].to_numpy(float))]
-
     def missing(self, labels: Sequence[str], min_runs: int = 1) -> list[str]:
         """Readable gaps: study data sets without runs; (data set, quantity) with < `min_runs` values."""
         gaps = [f"data set {d}: no done runs" for d in STUDY_DATASETS if d not in self.datasets]
+        finite = self.per_run[list(labels)].apply(np.isfinite).groupby(self.per_run["dataset"]).sum()
         for dataset in self.datasets:
-            short = [label for label in labels if len(self.available(dataset, label)) < min_runs]
+            short = [label for label in labels if finite.loc[dataset, label] < min_runs]
             if short:
                 gaps.append(f"{dataset}: fewer than {min_runs} run(s) with {', '.join(short)}")
         return gaps

@@ -17,7 +17,7 @@ h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom:
 .caption { color: #444; font-size: 0.92em; max-width: 60em; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
 th, td { border: 1px solid #ddd; padding: 2px 6px; text-align: right; }
-th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
+th { background: #f3f3f3; } td.text { text-align: left; }
 img { max-width: 100%; border: 1px solid #eee; }
 """
 
@@ -37,12 +37,14 @@ def markdown_table(frame: pd.DataFrame) -> str:
 
 
 def html_table(frame: pd.DataFrame) -> str:
-    """An HTML table of `frame` formatted like `markdown_table`."""
+    """An HTML table of `frame` formatted like `markdown_table` (numbers right-aligned, text left-aligned)."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>"
-        for row in frame.itertuples(index=False)
-    )
+
+    def cell(value: object) -> str:
+        numeric = isinstance(value, int | float | np.integer | np.floating)
+        return f"<td{'' if numeric else ' class=text'}>{html.escape(_cell(value))}</td>"
+
+    rows = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in frame.itertuples(index=False))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 

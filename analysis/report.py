@@ -1,19 +1,15 @@
 """Build every table and figure the store allows, write them as CSV + Markdown and PNG, and one HTML page.
 
 `build_report(store_root, out_dir)` is the single entry point (used by `python -m analysis` and
-`python -m sweep report`).
-Each item's caption says which runs it used and what it lacks; an item the store cannot support is listed
-under "Not computed" with the reason, and everything else is still produced.
+`python -m sweep report`). Each item's caption says which runs it used and what it lacks; an item the store
+cannot support is listed under "Not computed" with the reason, and everything else is still produced.
 """
 
 from __future__ import annotations
 
 import html
-import multiprocessing
-import os
 import shutil
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -23,19 +19,22 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis import correlation, figures
-from analysis.load import StudyData, load_study
+from analysis.load import StudyData, load_study, study_order
 from analysis.markup import Section, html_page, html_table, inline_image, markdown_table
 from analysis.quantities import (
     DOWNSTREAM,
     FACTOR_VAE,
     GBT_EFFICIENCY,
     METRICS,
+    STUDY_DATASETS,
+    STUDY_OBJECTIVES,
     TC_MEAN,
     TC_SAMPLED,
     UNSUPERVISED,
 )
 from analysis.transfer import transfer_experiment
 from analysis.variance import variance_explained
+from results_schema import STATUSES
 
 
 @dataclass(frozen=True)
@@ -76,9 +75,14 @@ class _Analyses:
         return correlation.downstream_correlations(self.per_run, self.datasets)
 
     def run_counts(self) -> pd.DataFrame:
-        runs = self.study.runs
+        """Committed runs per (data set, objective) and status, in the study's order."""
+        runs = self.study.runs.astype({"dataset": str, "objective": str})
         counts = runs.groupby(["dataset", "objective", "status"]).size().unstack("status", fill_value=0)
-        return counts.reindex(columns=["done", "diverged", "failed"], fill_value=0).reset_index()
+        counts = counts.reindex(columns=list(STATUSES), fill_value=0).reset_index()
+        position = {name: i for order in (STUDY_DATASETS, STUDY_OBJECTIVES) for i, name in enumerate(order)}
+        return counts.sort_values(
+            ["dataset", "objective"], key=lambda c: c.map(position).fillna(len(position))
+        )
 
 
 @dataclass(frozen=True)
@@ -211,86 +215,54 @@ FIGURES = (
         lambda a: figures.training_curves(a.study),
     ),
 )
-_FIGURES_BY_NAME = {item.name: item for item in FIGURES}
 _CURVES = "training_curves"
 
 
 def build_report(
-    store_root: str | Path,
-    out_dir: str | Path,
-    extra_figures: Sequence[ReportFigure] = (),
-    workers: int | None = None,
+    store_root: str | Path, out_dir: str | Path, extra_figures: Sequence[ReportFigure] = ()
 ) -> ReportSummary:
     """Write the study's tables (CSV + Markdown), figures (PNG) and `index.html` for the store at `store_root`
-    into `out_dir`; `extra_figures` (e.g. latent traversals) are copied in and shown after the built ones.
-    Figures render in `workers` processes (default: one per CPU core; 1 renders them in this process)."""
+    into `out_dir`; `extra_figures` (e.g. latent traversals) are copied in and shown after the built ones."""
     study = load_study(store_root)
     out = Path(out_dir)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(parents=True, exist_ok=True)
-    used = {item.name: _runs_used(study, item) for item in (*TABLES, *FIGURES)}
     analyses = _Analyses(study)
-    sections: dict[str, Section] = {}
+    sections: list[Section] = []
     tables: dict[str, Path] = {}
-    for item in TABLES:
-        frame = item.build(analyses) if used[item.name] else None
-        if frame is not None and not frame.empty:
-            tables[item.name] = _write_table(frame, out / "tables" / item.name)
-            sections[item.name] = Section(
-                item.name, item.title, _caption(study, item, used[item.name]), html_table(frame)
-            )
-    paths = {item.name: out / "figures" / f"{item.name}.png" for item in FIGURES if used[item.name]}
-    written = {name: paths[name] for name, drawn in _render_all(study, paths, workers).items() if drawn}
-    for item in FIGURES:
-        if item.name in written:
-            sections[item.name] = Section(
-                item.name,
-                item.title,
-                _caption(study, item, used[item.name]),
-                inline_image(written[item.name], item.title),
-            )
-    not_computed = [
-        f"{item.title}: "
-        + (item.requirement if used[item.name] else f"no committed done runs with {_needs(item)}")
-        for item in (*TABLES, *FIGURES)
-        if item.name not in sections
-    ]
+    written: dict[str, Path] = {}
+    not_computed: list[str] = []
+    for item in (*TABLES, *FIGURES):
+        used = _runs_used(study, item)
+        result = item.build(analyses) if used else None
+        if result is None or (isinstance(result, pd.DataFrame) and result.empty):
+            reason = item.requirement if used else f"no committed done runs with {_needs(item)}"
+            not_computed.append(f"{item.title}: {reason}")
+            continue
+        if isinstance(result, pd.DataFrame):
+            tables[item.name] = _write_table(result, out / "tables" / item.name)
+            body = html_table(result)
+        else:
+            written[item.name] = out / "figures" / f"{item.name}.png"
+            result.savefig(written[item.name])
+            body = inline_image(written[item.name], item.title)
+        sections.append(Section(item.name, item.title, _caption(study, item, used), body))
     for extra in extra_figures:
         target = out / "figures" / f"{extra.name}.png"
         if Path(extra.path).resolve() != target.resolve():
             shutil.copyfile(extra.path, target)
         written[extra.name] = target
-        sections[extra.name] = Section(
-            extra.name, extra.title, extra.caption, inline_image(target, extra.title)
-        )
+        sections.append(Section(extra.name, extra.title, extra.caption, inline_image(target, extra.title)))
     if not_computed:
         listing = "".join(f"<li>{html.escape(line)}</li>" for line in not_computed)
-        sections["not_computed"] = Section(
-            "not_computed", "Not computed", "Items this store cannot support yet.", f"<ul>{listing}</ul>"
+        sections.append(
+            Section(
+                "not_computed", "Not computed", "Items this store cannot support yet.", f"<ul>{listing}</ul>"
+            )
         )
     page = out / "index.html"
-    page.write_text(
-        html_page("Disentanglement study report", _preamble(study), list(sections.values())), encoding="utf-8"
-    )
+    page.write_text(html_page("Disentanglement study report", _preamble(study), sections), encoding="utf-8")
     return ReportSummary(out, page, tables, written, tuple(not_computed), len(study.per_run))
-
-
-def _render(name: str, study: StudyData, path: Path) -> bool:
-    """Draw figure item `name` into `path`; False when the data hold nothing to draw."""
-    figure = _FIGURES_BY_NAME[name].build(_Analyses(study))
-    if figure is None:
-        return False
-    figure.savefig(path)
-    return True
-
-
-def _render_all(study: StudyData, paths: dict[str, Path], workers: int | None) -> dict[str, bool]:
-    count = min(len(paths), workers or os.cpu_count() or 1)
-    if count <= 1:
-        return {name: _render(name, study, path) for name, path in paths.items()}
-    with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        futures = {name: pool.submit(_render, name, study, path) for name, path in paths.items()}
-        return {name: future.result() for name, future in futures.items()}
 
 
 def _runs_used(study: StudyData, item: _Item) -> int:
@@ -311,7 +283,7 @@ def _needs(item: _Item) -> str:
 
 
 def _caption(study: StudyData, item: _Item, used: int) -> str:
-    datasets = study.datasets if item.labels else sorted(set(study.runs["dataset"]))
+    datasets = study.datasets if item.labels else study_order(study.runs["dataset"], STUDY_DATASETS)
     gaps = study.missing(item.labels, min_runs=correlation.MIN_PAIRS) if item.labels else []
     missing = "; ".join(gaps) if gaps else "nothing"
     return (

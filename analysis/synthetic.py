@@ -273,7 +273,7 @@ def _scores(
 
 
 def _curves(spec: SyntheticSpec, job: dict[str, np.ndarray], rng: np.random.Generator) -> pa.Table:
-    """Loss terms that fall exponentially over `spec.curve_points` logged steps, faster at low strength."""
+    """Loss terms that fall exponentially over `spec.curve_points` logged steps, higher at higher strength."""
     runs, points = job["seed"].size, spec.curve_points
     step = np.tile(np.arange(1, points + 1) * 1000, runs)
     at = lambda key: np.repeat(job[key], points)

@@ -20,18 +20,31 @@ class TorchVAE(nn.Module):
         super().__init__()
         pad34 = (kernel_34 - 1) // 2 if kernel_34 > 2 else 0
         self.encoder = nn.Sequential(
-            nn.Conv2d(channels, 32, 4, 2, 1), nn.ReLU(),
-            nn.Conv2d(32, 32, 4, 2, 1), nn.ReLU(),
-            nn.Conv2d(32, 64, kernel_34, 2, pad34), nn.ReLU(),
-            nn.Conv2d(64, 64, kernel_34, 2, pad34), nn.ReLU(),
-            nn.Flatten(), nn.Linear(1024, 256), nn.ReLU(), nn.Linear(256, 2 * num_latents),
+            nn.Conv2d(channels, 32, 4, 2, 1),
+            nn.ReLU(),
+            nn.Conv2d(32, 32, 4, 2, 1),
+            nn.ReLU(),
+            nn.Conv2d(32, 64, kernel_34, 2, pad34),
+            nn.ReLU(),
+            nn.Conv2d(64, 64, kernel_34, 2, pad34),
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(1024, 256),
+            nn.ReLU(),
+            nn.Linear(256, 2 * num_latents),
         )
         self.decoder = nn.Sequential(
-            nn.Linear(num_latents, 256), nn.ReLU(), nn.Linear(256, 1024), nn.ReLU(),
+            nn.Linear(num_latents, 256),
+            nn.ReLU(),
+            nn.Linear(256, 1024),
+            nn.ReLU(),
             nn.Unflatten(1, (64, 4, 4)),
-            nn.ConvTranspose2d(64, 64, 4, 2, 1), nn.ReLU(),
-            nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.ReLU(),
-            nn.ConvTranspose2d(32, 32, 4, 2, 1), nn.ReLU(),
+            nn.ConvTranspose2d(64, 64, 4, 2, 1),
+            nn.ReLU(),
+            nn.ConvTranspose2d(64, 32, 4, 2, 1),
+            nn.ReLU(),
+            nn.ConvTranspose2d(32, 32, 4, 2, 1),
+            nn.ReLU(),
             nn.ConvTranspose2d(32, channels, 4, 2, 1),
         )
         for module in self.modules():
@@ -50,7 +63,9 @@ class TorchVAE(nn.Module):
         return rec + beta * kl
 
 
-def seconds_per_step(batch_size: int = 64, steps: int = 20, warmup: int = 3, threads: int | None = None) -> float:
+def seconds_per_step(
+    batch_size: int = 64, steps: int = 20, warmup: int = 3, threads: int | None = None
+) -> float:
     """Mean wall-clock seconds of one training step (forward, backward, Adam) on random binary images."""
     if threads:
         torch.set_num_threads(threads)

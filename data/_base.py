@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from data._variants import Plain
+from data._variants import Plain, Variant
 
 
 @dataclass(frozen=True, eq=False)
@@ -25,7 +25,7 @@ class GroundTruthData:
     factor_names: tuple[str, ...]
     factor_sizes: tuple[int, ...]
     images: np.ndarray = field(repr=False)
-    variant: object = field(default_factory=Plain)  # Plain, Color, Noisy or Scream (data._variants)
+    variant: Variant = field(default_factory=Plain)  # Plain, Color, Noisy or Scream
     nuisance_sizes: tuple[int, ...] = ()
     row_of_grid: np.ndarray | None = field(default=None, repr=False)
     source: str = ""
@@ -88,9 +88,8 @@ class GroundTruthData:
                 0, self.nuisance_sizes, size=(factors.shape[0], len(self.nuisance_sizes))
             )
             factors = np.concatenate([factors, nuisance.astype(np.int64)], axis=1)
-        flat = np.ravel_multi_index(tuple(factors.T), self.factor_sizes + self.nuisance_sizes).astype(
-            np.int64
-        )
+        grid = self.factor_sizes + self.nuisance_sizes
+        flat = np.ravel_multi_index(tuple(factors.T), grid).astype(np.int64)
         return flat if self.row_of_grid is None else self.row_of_grid[flat]
 
     def observations_from_factors(self, factors: np.ndarray, rng: np.random.Generator) -> np.ndarray:

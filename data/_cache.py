@@ -39,8 +39,7 @@ def source_key(*paths: Path) -> str:
 def cached_array(
     path: Path, shape: tuple[int, ...], dtype: np.dtype | type, fill: Callable[[np.ndarray], None]
 ) -> np.ndarray:
-    """Open the cached `.npy` at `path` read-only memory-mapped, building it with `fill(out)` if absent or
-    stale.
+    """Open the cached `.npy` at `path` read-only memory-mapped, first building it with `fill` if needed.
 
     `fill` receives a writable memory map of the given shape and dtype and must write every element. The file
     is written under a temporary name and renamed into place, so a concurrent reader never sees a half-written

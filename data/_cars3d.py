@@ -17,7 +17,6 @@ from data._cache import cached_array, source_key
 from data._errors import DataFormatError, unreadable
 
 PUBLIC_URL = "http://www.scottreed.info/files/nips2015-analogy-data.tar.gz (folder data/cars)"
-LICENCE = "research use (Reed et al., NeurIPS 2015; no explicit licence)"
 FACTOR_NAMES = ("elevation", "azimuth", "object")
 NUM_OBJECTS = 183
 FACTOR_SIZES = (4, 24, NUM_OBJECTS)

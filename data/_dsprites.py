@@ -20,17 +20,15 @@ from data._npz import READ_ERRORS, open_npz_member
 
 FILE_NAME = "dsprites_ndarray_co1sh3sc6or40x32y32_64x64.npz"
 PUBLIC_URL = "https://github.com/deepmind/dsprites-dataset"
-LICENCE = "Apache-2.0"
 FACTOR_NAMES = ("shape", "scale", "orientation", "position_x", "position_y")
 FACTOR_SIZES = (3, 6, 40, 32, 32)
 IMAGE_SIZE = 64
 RENDER_VERSION = 1
 
 # Renderer geometry, in pixels of the 64 px frame (pixel j covers [j, j + 1]). Position index i puts the
-# sprite
-# centre at 8.75 + 1.5 i (8.75 .. 55.25, symmetric about the frame centre); a step of 1.5 px means only two
-# sub-pixel phases per axis, so every sprite is a shifted copy of one of 4 stamps per (shape, scale,
-# orientation).
+# sprite centre at 8.75 + 1.5 i (8.75 .. 55.25, symmetric about the frame centre); a step of 1.5 px leaves
+# two sub-pixel phases per axis, so every image is a whole-pixel shift (by 3 px per two positions) of one
+# of 4 stamps per (shape, scale, orientation).
 POSITION_START, POSITION_STEP = 8.75, 1.5
 SQUARE_HALF_SIDE, ELLIPSE_AXES, HEART_RADIUS = 5.5, (7.5, 3.75), 6.0
 _SHIFTS = FACTOR_SIZES[3] // 2  # whole 3-px shifts per axis (16)

@@ -1,10 +1,8 @@
-"""The two errors every loader raises: a data set that cannot be had, and a file that is not what it
-claims."""
+"""The errors of the data package: a data set that cannot be had, a file that is not what it claims."""
 
 
 class DatasetUnavailableError(FileNotFoundError):
-    """A data set has neither its published files nor an offline renderer; the message says where to get
-    it."""
+    """A data set has neither its files nor an offline renderer; the message says where to get it."""
 
 
 class DataFormatError(ValueError):

@@ -1,11 +1,10 @@
-"""Stream one array out of a (possibly compressed) `.npz` in row chunks, so multi-GB members never sit in
-memory."""
+"""Stream one array out of a (compressed) `.npz` in chunks, so multi-GB members never sit in memory."""
 
 from __future__ import annotations
 
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -32,7 +31,12 @@ class NpzMember:
         if fortran_order or self.dtype.hasobject:
             raise DataFormatError(f"{path}: member {key!r} is not a plain C-ordered array")
 
-    def copy_into(self, out: np.ndarray, transform=lambda items: items, chunk: int = 4096) -> None:
+    def copy_into(
+        self,
+        out: np.ndarray,
+        transform: Callable[[np.ndarray], np.ndarray] = lambda items: items,
+        chunk: int = 4096,
+    ) -> None:
         """Fill `out` [N, *item] with `transform(items)` chunk by chunk; the member must hold N items."""
         if int(np.prod(self.shape)) != out.size:
             raise DataFormatError(

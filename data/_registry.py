@@ -1,5 +1,4 @@
-"""The seven data sets of the study by name: where their files are looked for, what stands in when they are
-not."""
+"""The study's seven data sets by name: where their files are looked for, what stands in when absent."""
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ from data import _cars3d, _dsprites, _shapes3d, _smallnorb
 from data._base import GroundTruthData
 from data._cache import data_root
 from data._errors import DatasetUnavailableError
-from data._variants import Color, Noisy, Plain, Scream, load_scream_texture
+from data._variants import Color, Noisy, Plain, Scream, Variant, load_scream_texture
 
 DATASET_NAMES = (
     "dsprites",
@@ -27,8 +26,7 @@ PROCEDURAL_DIR, CONVERTED_DIR = "procedural", "converted"
 
 
 class Availability(NamedTuple):
-    """Whether a data set can be loaded, from where ("file", "procedural" or "none"), and a line for the
-    user."""
+    """Whether a data set can be loaded, from where ("file", "procedural" or "none"), and why."""
 
     available: bool
     source: str
@@ -87,7 +85,7 @@ _SOURCES = {
         None,
     ),
 }
-_VARIANTS: dict[str, tuple[str, Callable[[Path], object]]] = {
+_VARIANTS: dict[str, tuple[str, Callable[[Path], Variant]]] = {
     "dsprites": ("dsprites", lambda root: Plain()),
     "color_dsprites": ("dsprites", lambda root: Color()),
     "noisy_dsprites": ("dsprites", lambda root: Noisy()),
@@ -103,25 +101,23 @@ def load_dataset(
 ) -> GroundTruthData:
     """Load a ground-truth data set by name (one of DATASET_NAMES).
 
-    `data_dir` defaults to $DISENTANGLEMENT_DATA, then ~/.cache/disentanglement_sweep; published files are
-    looked
-    for there and caches are written under it. procedural=None uses the published file when present, else the
-    offline renderer where one exists (dSprites family, Shapes3D); True forces the renderer, False the file.
-    A data
-    set that cannot be had raises DatasetUnavailableError naming the file, the place looked in and the public
-    URL.
+    `data_dir` defaults to $DISENTANGLEMENT_DATA, then ~/.cache/disentanglement_sweep; published files
+    are looked for there and caches are written under it. procedural=None uses the published file when
+    present, else the offline renderer where one exists (dSprites family, Shapes3D); True forces the
+    renderer, False the file. A data set that cannot be had raises DatasetUnavailableError naming the file,
+    the place looked in and the public URL.
     """
     base, make_variant = _lookup(name)
     root = data_root(data_dir)
     source = _SOURCES[base]
     found = source.find(root) if procedural is not True else None
     if found:
-        data = source.from_files(found, root / CONVERTED_DIR)
+        loaded = source.from_files(found, root / CONVERTED_DIR)
     elif procedural is not False and source.procedural is not None:
-        data = source.procedural(root / PROCEDURAL_DIR)
+        loaded = source.procedural(root / PROCEDURAL_DIR)
     else:
         raise DatasetUnavailableError(_unavailable_message(name, base, root, procedural))
-    return dataclasses.replace(data, name=name, variant=make_variant(root))
+    return dataclasses.replace(loaded, name=name, variant=make_variant(root))
 
 
 def dataset_availability(name: str, data_dir: str | Path | None = None) -> Availability:
@@ -143,7 +139,7 @@ def dataset_availability(name: str, data_dir: str | Path | None = None) -> Avail
     return Availability(False, "none", _unavailable_message(name, base, root, None))
 
 
-def _lookup(name: str) -> tuple[str, Callable[[Path], object]]:
+def _lookup(name: str) -> tuple[str, Callable[[Path], Variant]]:
     """(base data set, variant factory) of a data set name, or a ValueError listing the names."""
     if name not in _VARIANTS:
         raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(DATASET_NAMES)}")

@@ -1,8 +1,7 @@
-"""3D Shapes: DeepMind's `3dshapes.h5`, disentanglement_lib's `.npz` of the same grid, or the offline
-look-alike.
+"""3D Shapes: DeepMind's `3dshapes.h5`, disentanglement_lib's `.npz` of it, or the offline look-alike.
 
-Factors, row-major: floor hue 10, wall hue 10, object hue 10, scale 8, shape 4, orientation 15 (480,000
-images).
+Factors, row-major: floor hue 10, wall hue 10, object hue 10, scale 8, shape 4, orientation 15
+(480,000 images).
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from data._npz import READ_ERRORS, open_npz_member
 H5_NAME = "3dshapes.h5"
 NPZ_NAME = "look-at-object-room_floor-hueXwall-hueXobj-hueXobj-sizeXobj-shapeXview-azi.npz"
 PUBLIC_URL = "https://github.com/deepmind/3d-shapes (gs://3d-shapes/3dshapes.h5)"
-LICENCE = "Apache-2.0"
 FACTOR_NAMES = ("floor_hue", "wall_hue", "object_hue", "scale", "shape", "orientation")
 FACTOR_SIZES = _shapes3d_render.FACTOR_SIZES
 IMAGE_SHAPE = (64, 64, 3)
@@ -46,8 +44,8 @@ def procedural(cache_dir: Path) -> GroundTruthData:
 def load_file(path: Path, cache_dir: Path, factor_sizes: tuple[int, ...] = FACTOR_SIZES) -> np.ndarray:
     """Images of a published 3D Shapes file (`.h5` or `.npz`) as uint8 [N, 64, 64, 3], memory-mapped.
 
-    Checks that the labels enumerate `factor_sizes` in row-major order, then copies the images once into a
-    cache.
+    Checks that the labels enumerate `factor_sizes` in row-major order, then copies the images once into
+    a cache.
     """
     num = int(np.prod(factor_sizes))
     reader = _copy_h5 if path.suffix == ".h5" else _copy_npz

@@ -1,12 +1,11 @@
 """An offline look-alike of DeepMind's 3D Shapes: one object in a room, ray-marched on numpy.
 
-Same factor grid as the published set: floor hue 10, wall hue 10, object hue 10 (hues 0, 0.1, .., 0.9 at full
-saturation), scale 8 (0.75..1.25), shape 4 (cube, cylinder, sphere, capsule), orientation 15 (camera azimuth
--30..30 degrees). The geometry depends only on (scale, shape, orientation), so each of those 480 views is
-traced
-once into per-surface coverage maps (floor, wall, object; Lambert-shaded, 2x2 supersampled), and an image is
-the sum of the three maps times the three hues' colours. It is a look-alike, not a copy: lighting, camera and
-room proportions are chosen by eye, and there are no shadows.
+Same factor grid as the published set: floor hue 10, wall hue 10, object hue 10 (hues 0, 0.1, .., 0.9 at
+full saturation), scale 8 (0.75..1.25), shape 4 (cube, cylinder, sphere, capsule), orientation 15 (camera
+azimuth -30..30 degrees). The geometry depends only on (scale, shape, orientation), so each of those 480
+views is traced once into per-surface coverage maps (floor, wall, object; Lambert-shaded, 2x2 supersampled)
+and an image is the sum of the three maps times the three hues' colours. It is a look-alike, not a copy:
+lighting, camera and room proportions are chosen by eye, and there are no shadows.
 """
 
 from __future__ import annotations

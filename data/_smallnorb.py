@@ -20,7 +20,6 @@ from data._errors import DataFormatError
 CHUNKS = ("5x46789x9x18x6x2x96x96-training", "5x01235x9x18x6x2x96x96-testing")
 KINDS = ("dat", "cat", "info")
 PUBLIC_URL = "https://cs.nyu.edu/~ylclab/data/norb-v1.0-small/"
-LICENCE = "free for research use (NYU; no explicit licence)"
 FACTOR_NAMES = ("category", "elevation", "azimuth", "lighting")
 FACTOR_SIZES = (5, 9, 18, 6)
 NUISANCE_SIZES = (10,)  # instance

@@ -13,17 +13,38 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from PIL import Image
 
+from data._errors import DataFormatError
+
 SCREAM_FILE = "scream.jpg"
 SCREAM_THUMBNAIL = (350, 274)
 # A public-domain photograph (US Navy portrait of Grace Hopper) that ships with matplotlib; it stands in for
 # Munch's The Scream, which cannot be redistributed, when the user has no scream.jpg.
 FALLBACK_TEXTURE = "grace_hopper.jpg"
+
+
+class Variant(Protocol):
+    """What every variant offers: its output channels and the recipe on numpy and on JAX."""
+
+    name: str
+
+    def channels(self, stored: int) -> int:
+        """Channels of an observation made from rows with `stored` channels."""
+        ...
+
+    def numpy(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """The recipe on a float32 [B, H, W, C] batch in [0, 1], drawing from `rng`."""
+        ...
+
+    def jax(self, x: jax.Array, key: jax.Array) -> jax.Array:
+        """The recipe on a float32 [B, H, W, C] batch in [0, 1] inside jit, drawing from `key`."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -145,9 +166,8 @@ def _thumbnail(path: Path) -> np.ndarray:
         image.thumbnail(SCREAM_THUMBNAIL)
         texture = np.asarray(image, dtype=np.float32) / 255.0
     if texture.shape[0] <= 64 or texture.shape[1] <= 64:
-        raise ValueError(
+        raise DataFormatError(
             f"texture {path} is {texture.shape[1]}x{texture.shape[0]} after thumbnailing; "
             "it must exceed 64x64 so that 64x64 crops can be drawn"
         )
     return texture
-

@@ -10,4 +10,13 @@ from evaluation.estimators import GBT_BACKENDS
 from evaluation.evaluate import ScoreRecord, evaluate
 from evaluation.parallel import local_map
 
-__all__ = ["GBT_BACKENDS", "METRICS", "MetricsConfig", "ScoreRecord", "evaluate", "kernels", "local_map", "theorem1"]
+__all__ = [
+    "GBT_BACKENDS",
+    "METRICS",
+    "MetricsConfig",
+    "ScoreRecord",
+    "evaluate",
+    "kernels",
+    "local_map",
+    "theorem1",
+]

@@ -36,8 +36,8 @@ def as_factors(factors: np.ndarray, num_points: int, name: str = "factors") -> n
         raise ValueError(f"{name} must be a 2-D array [num_points, num_factors]; got shape {arr.shape}.")
     if arr.shape[0] != num_points:
         raise ValueError(
-            f"{name} has {arr.shape[0]} points but the codes have {num_points}; pass codes and factors of the "
-            "same samples."
+            f"{name} has {arr.shape[0]} points but the codes have {num_points}; pass codes and "
+            "factors of the same samples."
         )
     if arr.shape[1] == 0:
         raise ValueError(f"{name} has no factor columns.")
@@ -78,9 +78,7 @@ def train_test_pair(
     y_tr = as_factors(factors_train, x_tr.shape[0], "factors_train")
     y_te = as_factors(factors_test, x_te.shape[0], "factors_test")
     if y_tr.shape[1] != y_te.shape[1]:
-        raise ValueError(
-            f"factors_train has {y_tr.shape[1]} factors but factors_test has {y_te.shape[1]}."
-        )
+        raise ValueError(f"factors_train has {y_tr.shape[1]} factors but factors_test has {y_te.shape[1]}.")
     require_points(x_tr.shape[0], 2, "the training split")
     require_points(x_te.shape[0], 1, "the test split")
     require_varied_factors(y_tr, "factors_train")

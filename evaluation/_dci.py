@@ -1,5 +1,5 @@
-"""Disentanglement, Completeness and Informativeness (Eastwood & Williams, ICLR 2018) from gradient-boosted-tree
-feature importances, as disentanglement_lib computes them."""
+"""Disentanglement, Completeness and Informativeness (Eastwood & Williams, ICLR 2018) from
+gradient-boosted-tree feature importances, as disentanglement_lib computes them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from evaluation.fits import FitResult, FitTask, MapFn, run_tasks
 
 
 def disentanglement(importance: np.ndarray) -> float:
-    """D: per code 1 - entropy (base K) of its importance over factors, weighted by the code's share of importance.
+    """D: per code 1 - entropy (base K) of its importance over factors, weighted by its importance share.
 
     `importance` is [num_codes, num_factors]; an all-zero matrix weights codes uniformly (score 0).
     """

@@ -8,10 +8,10 @@ from sklearn import metrics
 
 
 def histogram_discretize(codes: np.ndarray, num_bins: int = 20) -> np.ndarray:
-    """Bin each code column into `num_bins` equal-width bins over its sample range; returns int64 labels 1..num_bins.
+    """Bin each code column into `num_bins` equal-width bins over its sample range: int64 labels 1..num_bins.
 
-    Uses `np.histogram` edges and `np.digitize` on all edges but the last, exactly as disentanglement_lib, so the
-    maximum lands in the last bin and a constant column gets a single label.
+    Uses `np.histogram` edges and `np.digitize` on all edges but the last, exactly as disentanglement_lib,
+    so the maximum lands in the last bin and a constant column gets a single label.
     """
     if num_bins < 1:
         raise ValueError(f"num_bins must be >= 1; got {num_bins}.")
@@ -24,7 +24,7 @@ def histogram_discretize(codes: np.ndarray, num_bins: int = 20) -> np.ndarray:
 
 
 def discrete_mutual_info(labels_a: np.ndarray, labels_b: np.ndarray) -> np.ndarray:
-    """Mutual information (nats) between every column of `labels_a` [N, p] and of `labels_b` [N, q]: [p, q]."""
+    """Mutual information (nats) of each column of `labels_a` [N, p] with each of `labels_b`: [p, q]."""
     result = np.zeros((labels_a.shape[1], labels_b.shape[1]))
     for i in range(labels_a.shape[1]):
         for j in range(labels_b.shape[1]):

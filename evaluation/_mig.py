@@ -9,7 +9,7 @@ from evaluation._discretize import discrete_entropy, discrete_mutual_info, histo
 
 
 def mig(codes: np.ndarray, factors: np.ndarray, num_bins: int = 20) -> float:
-    """MIG: mean over factors of (largest - second largest code MI) / factor entropy, on histogram-binned codes.
+    """MIG: mean over factors of (largest - second largest code MI) / factor entropy, on binned codes.
 
     Needs at least two code dimensions (the gap is between the top two) and factors that vary in the sample.
     """

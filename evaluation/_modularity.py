@@ -1,5 +1,5 @@
-"""Modularity and explicitness (Ridgeway & Mozer, NeurIPS 2018, "Learning Deep Disentangled Embeddings With the
-F-Statistic Loss"), as disentanglement_lib computes them."""
+"""Modularity and explicitness (Ridgeway & Mozer, NeurIPS 2018, "Learning Deep Disentangled Embeddings
+With the F-Statistic Loss"), as disentanglement_lib computes them."""
 
 from __future__ import annotations
 
@@ -45,7 +45,11 @@ def standardize(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def explicitness_tasks(
-    codes_train: np.ndarray, factors_train: np.ndarray, codes_test: np.ndarray, factors_test: np.ndarray, seed: int = 0
+    codes_train: np.ndarray,
+    factors_train: np.ndarray,
+    codes_test: np.ndarray,
+    factors_test: np.ndarray,
+    seed: int = 0,
 ) -> list[FitTask]:
     """One logistic regression per factor on standardized codes, scored by macro one-vs-rest ROC-AUC."""
     x_tr, y_tr, x_te, y_te = train_test_pair(codes_train, factors_train, codes_test, factors_test)
@@ -73,7 +77,7 @@ def explicitness(
     seed: int = 0,
     map_fn: MapFn | None = None,
 ) -> dict[str, float]:
-    """Explicitness: how well a linear classifier recovers each factor from the codes (ROC-AUC, train and test).
+    """Explicitness: how well a linear classifier recovers each factor (ROC-AUC on train and test).
 
     A class missing from a split is left out of that split's macro mean (disentanglement_lib raises there).
     """

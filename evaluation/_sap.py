@@ -29,7 +29,11 @@ def continuous_score_matrix(codes: np.ndarray, factors: np.ndarray) -> np.ndarra
 
 
 def sap_tasks(
-    codes_train: np.ndarray, factors_train: np.ndarray, codes_test: np.ndarray, factors_test: np.ndarray, seed: int = 0
+    codes_train: np.ndarray,
+    factors_train: np.ndarray,
+    codes_test: np.ndarray,
+    factors_test: np.ndarray,
+    seed: int = 0,
 ) -> list[FitTask]:
     """One balanced linear SVM (C=0.01) per (code, factor) pair on that single code, in row-major order."""
     x_tr, y_tr, x_te, y_te = train_test_pair(codes_train, factors_train, codes_test, factors_test)

@@ -19,8 +19,8 @@ def _checked_covariance(cov: np.ndarray) -> np.ndarray:
     flat = np.nonzero(np.diag(cov) <= 0.0)[0]
     if flat.size:
         raise ValueError(
-            f"cov has non-positive variance at code dimension(s) {flat.tolist()} (a constant code); the Gaussian "
-            "scores are undefined for it. Drop constant dimensions first."
+            f"cov has non-positive variance at code dimension(s) {flat.tolist()} (a constant code); the "
+            "Gaussian scores are undefined for it. Drop constant dimensions first."
         )
     return cov
 
@@ -32,7 +32,7 @@ def gaussian_total_correlation(cov: np.ndarray) -> float:
 
 
 def gaussian_wasserstein_correlation(cov: np.ndarray) -> float:
-    """Squared 2-Wasserstein distance between N(0, cov) and N(0, diag(cov)): 2 tr cov - 2 tr sqrtm(cov diag)."""
+    """Squared 2-Wasserstein distance of N(0, cov) to N(0, diag(cov)): 2 tr cov - 2 tr sqrtm(cov diag)."""
     cov = _checked_covariance(cov)
     root = linalg.sqrtm(cov * np.diag(cov)[:, None])
     return float(np.real(2 * np.trace(cov) - 2 * np.trace(root)))

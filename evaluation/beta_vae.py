@@ -10,36 +10,57 @@ from evaluation.config import BetaVAEConfig
 from evaluation.estimators import estimator_record
 from evaluation.fits import FitTask
 from evaluation.plan import MetricPlan, ReplicaJob, per_replica
-from evaluation.sampling import GroundTruth, Represent, encode, fixed_factor_batches
+from evaluation.sampling import GroundTruth, Represent, encode_groups, fixed_factor_batches
 
 SCORES = ("train_accuracy", "eval_accuracy")
 
 
-def difference_features(data: GroundTruth, represent: Represent, num_points: int, cfg: BetaVAEConfig,
-                        rng: np.random.Generator, encode_batch_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Features [R, P, d] = mean over a batch of |code(x1) - code(x2)| where x1, x2 share factor k; labels k [P]."""
+def difference_features(
+    data: GroundTruth,
+    represent: Represent,
+    num_points: int,
+    cfg: BetaVAEConfig,
+    rng: np.random.Generator,
+    encode_batch_size: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Features [R, P, d]: batch mean of |code(x1) - code(x2)|, x1 and x2 sharing factor k; labels k [P]."""
     index, first = fixed_factor_batches(data, num_points, cfg.batch_size, rng)
     _, second = fixed_factor_batches(data, num_points, cfg.batch_size, rng)
     points = np.arange(num_points)
     second[points, :, index] = first[points, :, index]
-    pairs = np.concatenate([first, second], axis=1).reshape(-1, first.shape[-1])  # [P * 2B, K]
-    per_chunk = max(1, encode_batch_size // (2 * cfg.batch_size)) * 2 * cfg.batch_size
-    codes = encode(data, represent, pairs, rng, per_chunk)
-    codes = codes.reshape(codes.shape[0], num_points, 2, cfg.batch_size, codes.shape[-1])
-    return np.mean(np.abs(codes[:, :, 0] - codes[:, :, 1]), axis=2), index
+    b = cfg.batch_size
+
+    def mean_abs_difference(codes: np.ndarray) -> np.ndarray:  # [R, p, 2B, d] -> [R, p, d]
+        return np.mean(np.abs(codes[:, :, :b] - codes[:, :, b:]), axis=2)
+
+    pairs = np.concatenate([first, second], axis=1)  # [P, 2B, K]
+    return encode_groups(data, represent, pairs, rng, encode_batch_size, mean_abs_difference), index
 
 
-def plan(data: GroundTruth, represent: Represent, rng: np.random.Generator, cfg: BetaVAEConfig,
-         encode_batch_size: int, seed: int) -> MetricPlan:
+def plan(
+    data: GroundTruth,
+    represent: Represent,
+    rng: np.random.Generator,
+    cfg: BetaVAEConfig,
+    encode_batch_size: int,
+    seed: int,
+) -> MetricPlan:
     """Sample train and eval features once for all replicas; one logistic regression per replica."""
     x_train, y_train = difference_features(data, represent, cfg.num_train, cfg, rng, encode_batch_size)
     x_eval, y_eval = difference_features(data, represent, cfg.num_eval, cfg, rng, encode_batch_size)
 
     def build(r: int) -> ReplicaJob:
-        task = FitTask("logistic", seed, as_codes(x_train[r], "features"), y_train,
-                       as_codes(x_eval[r], "features"), y_eval)
-        return ReplicaJob([task], lambda fits: {"train_accuracy": fits[0].train_score,
-                                                "eval_accuracy": fits[0].test_score})
+        task = FitTask(
+            "logistic",
+            seed,
+            as_codes(x_train[r], "features"),
+            y_train,
+            as_codes(x_eval[r], "features"),
+            y_eval,
+        )
+        return ReplicaJob(
+            [task], lambda fits: {"train_accuracy": fits[0].train_score, "eval_accuracy": fits[0].test_score}
+        )
 
     params = {**vars(cfg), **estimator_record("logistic", seed)}
     return MetricPlan("beta_vae_score", SCORES, params, per_replica(x_train.shape[0], build))

@@ -34,7 +34,6 @@ def _at_least_two(owner: object, *names: str) -> None:
                 )
 
 
-
 @dataclass(frozen=True)
 class BetaVAEConfig:
     """BetaVAE score: `batch_size` pairs per point, `num_train`/`num_eval` points."""
@@ -96,7 +95,7 @@ class SAPConfig:
 
 @dataclass(frozen=True)
 class DownstreamConfig:
-    """Downstream classification: training sizes, test size, and the sizes whose accuracy ratio is efficiency."""
+    """Downstream tasks: training sizes, test size, and the two sizes whose accuracy ratio is efficiency."""
 
     train_sizes: tuple[int, ...] = (10, 100, 1_000, 10_000)
     num_test: int = 5_000
@@ -158,19 +157,23 @@ class MetricsConfig:
         """Small sizes for demos and tests: every metric in seconds on a laptop; scores are noisier."""
         return cls(
             beta_vae_score=BetaVAEConfig(batch_size=16, num_train=300, num_eval=150),
-            factor_vae_score=FactorVAEConfig(batch_size=16, num_train=300, num_eval=150, num_variance_estimate=500),
+            factor_vae_score=FactorVAEConfig(
+                batch_size=16, num_train=300, num_eval=150, num_variance_estimate=500
+            ),
             mig=SampleConfig(num_train=1_000),
-            dci=SplitConfig(num_train=500, num_test=250),
+            dci=SplitConfig(num_train=300, num_test=150),
             modularity_explicitness=SplitConfig(num_train=1_000, num_test=500),
             sap_score=SAPConfig(num_train=1_000, num_test=500),
             unsupervised=SampleConfig(num_train=1_000),
-            downstream=DownstreamConfig(train_sizes=(10, 100, 500), num_test=250, efficiency_sizes=(100, 500)),
+            downstream=DownstreamConfig(
+                train_sizes=(10, 100, 300), num_test=250, efficiency_sizes=(100, 300)
+            ),
             encode_batch_size=1_024,
         )
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> MetricsConfig:
-        """Build from a plain mapping (e.g. Hydra's `metrics` group); unknown keys are an error naming them."""
+        """Build from a plain mapping (e.g. Hydra's `metrics` group); unknown keys are a named error."""
         return _build(cls, values, "metrics")
 
     def to_dict(self) -> dict[str, Any]:
@@ -185,7 +188,9 @@ def _build(cls: type, values: Mapping[str, Any], where: str) -> Any:
         raise ValueError(f"unknown key(s) {unknown} in {where}; valid keys: {sorted(fields)}.")
     kwargs: dict[str, Any] = {}
     for name, value in values.items():
-        default = fields[name].default_factory() if callable(fields[name].default_factory) else fields[name].default
+        default = (
+            fields[name].default_factory() if callable(fields[name].default_factory) else fields[name].default
+        )
         if dataclasses.is_dataclass(default):
             kwargs[name] = _build(type(default), value, f"{where}.{name}")
         elif isinstance(default, tuple):

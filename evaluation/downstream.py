@@ -14,7 +14,7 @@ from evaluation.sampling import GroundTruth, Represent, sample_codes
 
 
 def score_names(cfg: DownstreamConfig, num_factors: int) -> tuple[str, ...]:
-    """The score names of one downstream metric: per training size mean/min/per-factor accuracy, efficiency."""
+    """Score names of a downstream metric: per training size mean/min/per-factor accuracy; efficiency."""
     names = []
     for n in cfg.train_sizes:
         names += [f"{n}:mean_test_accuracy", f"{n}:min_test_accuracy", f"{n}:mean_train_accuracy"]
@@ -23,7 +23,7 @@ def score_names(cfg: DownstreamConfig, num_factors: int) -> tuple[str, ...]:
 
 
 def scores_from_fits(cfg: DownstreamConfig, fits_per_size: list[list[FitResult]]) -> dict[str, float]:
-    """Accuracy summaries per training size and sample efficiency = mean test accuracy at the two efficiency sizes."""
+    """Accuracy summaries per training size; efficiency = ratio of mean test accuracies at its two sizes."""
     scores: dict[str, float] = {}
     for n, fits in zip(cfg.train_sizes, fits_per_size, strict=True):
         test = [fit.test_score for fit in fits]
@@ -37,9 +37,17 @@ def scores_from_fits(cfg: DownstreamConfig, fits_per_size: list[list[FitResult]]
     return scores
 
 
-def plan(data: GroundTruth, represent: Represent, rng: np.random.Generator, cfg: DownstreamConfig,
-         metric: str, estimator: str, seed: int, encode_batch_size: int) -> MetricPlan:
-    """Per training size a fresh train and test sample (as disentanglement_lib); one fit per (size, factor)."""
+def plan(
+    data: GroundTruth,
+    represent: Represent,
+    rng: np.random.Generator,
+    cfg: DownstreamConfig,
+    metric: str,
+    estimator: str,
+    seed: int,
+    encode_batch_size: int,
+) -> MetricPlan:
+    """Per training size a fresh train and test sample (as disentanglement_lib); a fit per (size, factor)."""
     samples = []
     for n in cfg.train_sizes:
         train = sample_codes(data, represent, n, rng, encode_batch_size)
@@ -50,10 +58,16 @@ def plan(data: GroundTruth, represent: Represent, rng: np.random.Generator, cfg:
         tasks = []
         for codes_tr, f_tr, codes_te, f_te in samples:
             x_tr, y_tr, x_te, y_te = train_test_pair(codes_tr[r], f_tr, codes_te[r], f_te)
-            tasks += [FitTask(estimator, seed, x_tr, y_tr[:, k], x_te, y_te[:, k]) for k in range(num_factors)]
+            tasks += [
+                FitTask(estimator, seed, x_tr, y_tr[:, k], x_te, y_te[:, k]) for k in range(num_factors)
+            ]
         sizes = [num_factors] * len(samples)
         return ReplicaJob(tasks, lambda fits: scores_from_fits(cfg, split_results(fits, sizes)))
 
-    params = {**{k: list(v) if isinstance(v, tuple) else v for k, v in vars(cfg).items()},
-              **estimator_record(estimator, seed)}
-    return MetricPlan(metric, score_names(cfg, num_factors), params, per_replica(samples[0][0].shape[0], build))
+    params = {
+        **{k: list(v) if isinstance(v, tuple) else v for k, v in vars(cfg).items()},
+        **estimator_record(estimator, seed),
+    }
+    return MetricPlan(
+        metric, score_names(cfg, num_factors), params, per_replica(samples[0][0].shape[0], build)
+    )

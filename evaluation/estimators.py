@@ -1,6 +1,6 @@
-"""The study's classifiers with every parameter pinned (sklearn's defaults changed since 2018), and the record of
-what was used. Two gradient-boosted-tree backends: `sklearn` (faithful to disentanglement_lib) and `lightgbm`
-(fast, approximate; chosen only by an explicit config value)."""
+"""The study's classifiers with every parameter pinned (sklearn's defaults changed since 2018), and the
+record of what was used. Two gradient-boosted-tree backends: `sklearn` (faithful to disentanglement_lib)
+and `lightgbm` (fast, approximate; chosen only by an explicit config value)."""
 
 from __future__ import annotations
 
@@ -14,33 +14,84 @@ GBT_BACKENDS = ("sklearn", "lightgbm")
 
 # sklearn 1.9 defaults, written out so a future default change cannot alter the study's scores.
 LOGISTIC = {
-    "C": 1.0, "l1_ratio": 0.0, "solver": "lbfgs", "max_iter": 100, "tol": 1e-4, "fit_intercept": True,
-    "intercept_scaling": 1, "class_weight": None, "dual": False, "warm_start": False,
+    "C": 1.0,
+    "l1_ratio": 0.0,
+    "solver": "lbfgs",
+    "max_iter": 100,
+    "tol": 1e-4,
+    "fit_intercept": True,
+    "intercept_scaling": 1,
+    "class_weight": None,
+    "dual": False,
+    "warm_start": False,
 }
 LOGISTIC_CV = {
-    "Cs": 10, "l1_ratios": (0.0,), "scoring": "accuracy", "solver": "lbfgs", "max_iter": 100, "tol": 1e-4,
-    "fit_intercept": True, "intercept_scaling": 1.0, "class_weight": None, "dual": False, "refit": True,
+    "Cs": 10,
+    "l1_ratios": (0.0,),
+    "scoring": "accuracy",
+    "solver": "lbfgs",
+    "max_iter": 100,
+    "tol": 1e-4,
+    "fit_intercept": True,
+    "intercept_scaling": 1.0,
+    "class_weight": None,
+    "dual": False,
+    "refit": True,
     "use_legacy_attributes": False,
 }
 LOGISTIC_CV_FOLDS = 5  # KFold(n_splits=5), unshuffled, as disentanglement_lib.
 # dual=False is what dual="auto" resolves to for one feature and more than one point.
 LINEAR_SVC = {
-    "C": 0.01, "class_weight": "balanced", "dual": False, "loss": "squared_hinge", "penalty": "l2",
-    "max_iter": 1000, "tol": 1e-4, "multi_class": "ovr", "fit_intercept": True, "intercept_scaling": 1,
+    "C": 0.01,
+    "class_weight": "balanced",
+    "dual": False,
+    "loss": "squared_hinge",
+    "penalty": "l2",
+    "max_iter": 1000,
+    "tol": 1e-4,
+    "multi_class": "ovr",
+    "fit_intercept": True,
+    "intercept_scaling": 1,
 }
 GBT_SKLEARN = {
-    "loss": "log_loss", "learning_rate": 0.1, "n_estimators": 100, "subsample": 1.0, "max_depth": 3,
-    "min_samples_split": 2, "min_samples_leaf": 1, "min_weight_fraction_leaf": 0.0, "min_impurity_decrease": 0.0,
-    "max_features": None, "max_leaf_nodes": None, "ccp_alpha": 0.0, "init": None, "n_iter_no_change": None,
-    "validation_fraction": 0.1, "tol": 1e-4, "warm_start": False,
+    "loss": "log_loss",
+    "learning_rate": 0.1,
+    "n_estimators": 100,
+    "subsample": 1.0,
+    "max_depth": 3,
+    "min_samples_split": 2,
+    "min_samples_leaf": 1,
+    "min_weight_fraction_leaf": 0.0,
+    "min_impurity_decrease": 0.0,
+    "max_features": None,
+    "max_leaf_nodes": None,
+    "ccp_alpha": 0.0,
+    "init": None,
+    "n_iter_no_change": None,
+    "validation_fraction": 0.1,
+    "tol": 1e-4,
+    "warm_start": False,
 }
 # LightGBM shaped like the sklearn model: 100 rounds of depth-3 trees (8 leaves), shrinkage 0.1, no
 # regularization, leaves down to one sample; histogram splits (255 bins) are the approximation.
 GBT_LIGHTGBM = {
-    "n_estimators": 100, "learning_rate": 0.1, "max_depth": 3, "num_leaves": 8, "min_child_samples": 1,
-    "min_child_weight": 1e-3, "min_split_gain": 0.0, "subsample": 1.0, "colsample_bytree": 1.0,
-    "reg_alpha": 0.0, "reg_lambda": 0.0, "max_bin": 255, "importance_type": "gain", "n_jobs": 1,
-    "deterministic": True, "force_col_wise": True, "verbose": -1,
+    "n_estimators": 100,
+    "learning_rate": 0.1,
+    "max_depth": 3,
+    "num_leaves": 8,
+    "min_child_samples": 1,
+    "min_child_weight": 1e-3,
+    "min_split_gain": 0.0,
+    "subsample": 1.0,
+    "colsample_bytree": 1.0,
+    "reg_alpha": 0.0,
+    "reg_lambda": 0.0,
+    "max_bin": 255,
+    "importance_type": "gain",
+    "n_jobs": 1,
+    "deterministic": True,
+    "force_col_wise": True,
+    "verbose": -1,
 }
 
 ESTIMATOR_PARAMS: dict[str, dict[str, Any]] = {
@@ -53,7 +104,7 @@ ESTIMATOR_PARAMS: dict[str, dict[str, Any]] = {
 
 
 def gbt_estimator_name(backend: str) -> str:
-    """Map a `gbt_backend` config value to its estimator name; an unknown backend is an error, never a fallback."""
+    """The estimator name of a `gbt_backend` value; an unknown backend is an error, never a fallback."""
     if backend not in GBT_BACKENDS:
         raise ValueError(f"gbt_backend must be one of {GBT_BACKENDS}; got {backend!r}.")
     return f"gbt_{backend}"
@@ -87,8 +138,11 @@ def feature_importances(model: Any) -> np.ndarray:
 def estimator_record(name: str, seed: int) -> dict[str, Any]:
     """The params to store with a score: estimator, its pinned parameters, seed and library versions."""
     record: dict[str, Any] = {
+        "backend": "lightgbm" if name == "gbt_lightgbm" else "sklearn",
         "estimator": name,
-        "estimator_params": {k: list(v) if isinstance(v, tuple) else v for k, v in ESTIMATOR_PARAMS[name].items()},
+        "estimator_params": {
+            k: list(v) if isinstance(v, tuple) else v for k, v in ESTIMATOR_PARAMS[name].items()
+        },
         "estimator_seed": seed,
         "sklearn_version": sklearn.__version__,
     }

@@ -26,7 +26,7 @@ from evaluation.sampling import GroundTruth, Represent
 
 @dataclass(frozen=True)
 class ScoreRecord:
-    """One score of one replica: metric and score name (see docs/architecture.md), value and what produced it."""
+    """One score of one replica: metric and score name (docs/architecture.md), value, what produced it."""
 
     metric: str
     score: str
@@ -37,35 +37,49 @@ class ScoreRecord:
 Planner = Callable[[GroundTruth, Represent, np.random.Generator, MetricsConfig], MetricPlan]
 
 PLANNERS: dict[str, Planner] = {
-    "beta_vae_score": lambda d, f, rng, c: beta_vae.plan(d, f, rng, c.beta_vae_score, c.encode_batch_size,
-                                                         c.estimator_seed),
-    "factor_vae_score": lambda d, f, rng, c: factor_vae.plan(d, f, rng, c.factor_vae_score, c.encode_batch_size),
+    "beta_vae_score": lambda d, f, rng, c: beta_vae.plan(
+        d, f, rng, c.beta_vae_score, c.encode_batch_size, c.estimator_seed
+    ),
+    "factor_vae_score": lambda d, f, rng, c: factor_vae.plan(
+        d, f, rng, c.factor_vae_score, c.encode_batch_size
+    ),
     "mig": array_metrics.plan_mig,
     "dci": array_metrics.plan_dci,
     "modularity_explicitness": array_metrics.plan_modularity_explicitness,
     "sap_score": array_metrics.plan_sap,
     "unsupervised": array_metrics.plan_unsupervised,
-    "downstream_lr": lambda d, f, rng, c: downstream.plan(d, f, rng, c.downstream, "downstream_lr", "logistic_cv",
-                                                          c.estimator_seed, c.encode_batch_size),
-    "downstream_gbt": lambda d, f, rng, c: downstream.plan(d, f, rng, c.downstream, "downstream_gbt",
-                                                           gbt_estimator_name(c.gbt_backend), c.estimator_seed,
-                                                           c.encode_batch_size),
+    "downstream_lr": lambda d, f, rng, c: downstream.plan(
+        d, f, rng, c.downstream, "downstream_lr", "logistic_cv", c.estimator_seed, c.encode_batch_size
+    ),
+    "downstream_gbt": lambda d, f, rng, c: downstream.plan(
+        d,
+        f,
+        rng,
+        c.downstream,
+        "downstream_gbt",
+        gbt_estimator_name(c.gbt_backend),
+        c.estimator_seed,
+        c.encode_batch_size,
+    ),
 }
 
 
 def metric_rng(sample_seed: int, metric: str) -> np.random.Generator:
-    """The generator of one metric's ground-truth samples: a function of the sample seed and the metric name."""
+    """The generator of one metric's ground-truth samples: a function of sample seed and metric name."""
     return np.random.default_rng([sample_seed, zlib.crc32(metric.encode())])
 
 
-def plan_metric(data: GroundTruth, represent: Represent, config: MetricsConfig, metric: str,
-                sample_seed: int) -> MetricPlan:
+def plan_metric(
+    data: GroundTruth, represent: Represent, config: MetricsConfig, metric: str, sample_seed: int
+) -> MetricPlan:
     """Sample and encode what `metric` needs for all replicas; returns its per-replica jobs."""
     return PLANNERS[metric](data, represent, metric_rng(sample_seed, metric), config)
 
 
-def finish_plan(plan: MetricPlan, results: list[list[FitResult]], base: dict[str, Any]) -> list[list[ScoreRecord]]:
-    """Score each replica from its fits; a replica with invalid inputs gets NaN rows whose params hold the error."""
+def finish_plan(
+    plan: MetricPlan, results: list[list[FitResult]], base: dict[str, Any]
+) -> list[list[ScoreRecord]]:
+    """Score each replica from its fits; a replica with invalid inputs gets NaN rows holding the error."""
     params = {**base, **plan.params}
     rows = []
     for job, fits in zip(plan.jobs, results, strict=True):
@@ -74,19 +88,22 @@ def finish_plan(plan: MetricPlan, results: list[list[FitResult]], base: dict[str
                 raise job
             raise_failed(fits)
             scores = job.finish(fits)
-            rows.append([ScoreRecord(plan.metric, name, float(scores[name]), params) for name in plan.score_names])
+            rows.append(
+                [ScoreRecord(plan.metric, name, float(scores[name]), params) for name in plan.score_names]
+            )
         except ValueError as error:
             failed = {**params, "error": str(error)}
             rows.append([ScoreRecord(plan.metric, name, math.nan, failed) for name in plan.score_names])
     return rows
 
 
-def evaluate(data: GroundTruth, represent: Represent, config: MetricsConfig, seed: int,
-             map_fn: MapFn | None = None) -> list[list[ScoreRecord]]:
-    """Score R replicas on every metric of `config`; returns per replica its ScoreRecords, metrics in config order.
+def evaluate(
+    data: GroundTruth, represent: Represent, config: MetricsConfig, seed: int, map_fn: MapFn | None = None
+) -> list[list[ScoreRecord]]:
+    """Score R replicas on every metric of `config`: per replica its ScoreRecords, in config order.
 
-    `represent(obs [N, H, W, C]) -> codes [R, N, d]` encodes a batch for all replicas. Ground-truth samples come
-    from `config.sample_seed` (same for every model, the study's choice) or, when it is None, from `seed`.
+    `represent(obs [N, H, W, C]) -> codes [R, N, d]` encodes a batch for all replicas. Ground-truth samples
+    come from `config.sample_seed` (same for every model, the study's choice) or, if it is None, `seed`.
     `map_fn(fn, items) -> list` runs the classifier fits (default: a local pool of `config.n_jobs` processes).
     """
     sample_seed = seed if config.sample_seed is None else config.sample_seed
@@ -98,7 +115,7 @@ def evaluate(data: GroundTruth, represent: Represent, config: MetricsConfig, see
     base = {"sample_seed": sample_seed}
     per_metric = []
     for plan in plans:
-        per_metric.append(finish_plan(plan, results[:len(plan.jobs)], base))
-        results = results[len(plan.jobs):]
+        per_metric.append(finish_plan(plan, results[: len(plan.jobs)], base))
+        results = results[len(plan.jobs) :]
     num_replicas = len(plans[0].jobs) if plans else 0
     return [[row for metric_rows in per_metric for row in metric_rows[r]] for r in range(num_replicas)]

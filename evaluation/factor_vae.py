@@ -7,30 +7,38 @@ import numpy as np
 
 from evaluation._checks import require_finite
 from evaluation.config import FactorVAEConfig
-from evaluation.plan import MetricPlan, no_fits, per_replica
-from evaluation.sampling import GroundTruth, Represent, encode, fixed_factor_batches, sample_codes
+from evaluation.plan import MetricPlan, ReplicaJob, no_fits, per_replica
+from evaluation.sampling import GroundTruth, Represent, encode_groups, fixed_factor_batches, sample_codes
 
 SCORES = ("train_accuracy", "eval_accuracy", "num_active_dims")
 
 
-def fixed_factor_codes(data: GroundTruth, represent: Represent, num_points: int, cfg: FactorVAEConfig,
-                       rng: np.random.Generator, encode_batch_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Codes [R, P, B, d] of P batches, batch p with factor k_p fixed to its first row's value; and k [P]."""
+def local_variances(
+    data: GroundTruth,
+    represent: Represent,
+    num_points: int,
+    cfg: FactorVAEConfig,
+    rng: np.random.Generator,
+    encode_batch_size: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Code variances [R, P, d] (ddof 1) within P batches, batch p with factor k_p fixed; and k [P]."""
     index, batches = fixed_factor_batches(data, num_points, cfg.batch_size, rng)
     points = np.arange(num_points)
     batches[points, :, index] = batches[points, :1, index]
-    per_chunk = max(1, encode_batch_size // cfg.batch_size) * cfg.batch_size
-    codes = encode(data, represent, batches.reshape(-1, batches.shape[-1]), rng, per_chunk)
-    return codes.reshape(codes.shape[0], num_points, cfg.batch_size, codes.shape[-1]), index
+
+    def variance(codes: np.ndarray) -> np.ndarray:  # [R, p, B, d] -> [R, p, d]
+        return np.var(codes, axis=2, ddof=1)
+
+    return encode_groups(data, represent, batches, rng, encode_batch_size, variance), index
 
 
-def votes(codes: np.ndarray, index: np.ndarray, global_var: np.ndarray, active: np.ndarray,
-          num_factors: int) -> np.ndarray:
-    """Vote counts [K, d]: each batch's fixed factor votes for the active dimension of least local/global variance."""
+def votes(
+    local_var: np.ndarray, index: np.ndarray, global_var: np.ndarray, active: np.ndarray, num_factors: int
+) -> np.ndarray:
+    """Vote counts [K, d]: a batch's fixed factor votes for the active dim of least local/global variance."""
     active_dims = np.flatnonzero(active)
-    local_var = np.var(codes[:, :, active_dims], axis=1, ddof=1)  # [P, n_active]
-    winner = active_dims[np.argmin(local_var / global_var[active_dims], axis=1)]
-    counts = np.zeros((num_factors, codes.shape[-1]), dtype=np.int64)
+    winner = active_dims[np.argmin(local_var[:, active_dims] / global_var[active_dims], axis=1)]
+    counts = np.zeros((num_factors, local_var.shape[-1]), dtype=np.int64)
     np.add.at(counts, (index, winner), 1)
     return counts
 
@@ -46,12 +54,20 @@ def scores_from_votes(train_votes: np.ndarray, eval_votes: np.ndarray, num_activ
     }
 
 
-def replica_scores(global_codes: np.ndarray, train: tuple[np.ndarray, np.ndarray],
-                   evaluation: tuple[np.ndarray, np.ndarray], num_factors: int,
-                   threshold: float) -> dict[str, float]:
-    """FactorVAE scores of one replica; all dimensions pruned (std < threshold) scores 0 as disentanglement_lib."""
-    for codes, name in ((global_codes, "variance codes"), (train[0], "train codes"), (evaluation[0], "eval codes")):
-        require_finite(codes, name)
+def replica_scores(
+    global_codes: np.ndarray,
+    train: tuple[np.ndarray, np.ndarray],  # (local variances [P, d], fixed factor [P])
+    evaluation: tuple[np.ndarray, np.ndarray],
+    num_factors: int,
+    threshold: float,
+) -> dict[str, float]:
+    """FactorVAE scores of one replica; all dims pruned (std < threshold) scores 0, as disentanglement_lib."""
+    for values, name in (
+        (global_codes, "codes"),
+        (train[0], "train batch variances"),
+        (evaluation[0], "eval batch variances"),
+    ):
+        require_finite(values, name)
     global_var = np.var(global_codes, axis=0, ddof=1)
     active = np.sqrt(global_var) >= threshold
     if not active.any():
@@ -61,16 +77,28 @@ def replica_scores(global_codes: np.ndarray, train: tuple[np.ndarray, np.ndarray
     return scores_from_votes(train_votes, eval_votes, int(active.sum()))
 
 
-def plan(data: GroundTruth, represent: Represent, rng: np.random.Generator, cfg: FactorVAEConfig,
-         encode_batch_size: int) -> MetricPlan:
+def plan(
+    data: GroundTruth,
+    represent: Represent,
+    rng: np.random.Generator,
+    cfg: FactorVAEConfig,
+    encode_batch_size: int,
+) -> MetricPlan:
     """Sample the variance, train and eval batches once for all replicas and score each replica."""
     global_codes, _ = sample_codes(data, represent, cfg.num_variance_estimate, rng, encode_batch_size)
-    train_codes, train_index = fixed_factor_codes(data, represent, cfg.num_train, cfg, rng, encode_batch_size)
-    eval_codes, eval_index = fixed_factor_codes(data, represent, cfg.num_eval, cfg, rng, encode_batch_size)
+    train_var, train_index = local_variances(data, represent, cfg.num_train, cfg, rng, encode_batch_size)
+    eval_var, eval_index = local_variances(data, represent, cfg.num_eval, cfg, rng, encode_batch_size)
     num_factors = len(data.factor_sizes)
 
-    def build(r: int):
-        return no_fits(lambda: replica_scores(global_codes[r], (train_codes[r], train_index),
-                                              (eval_codes[r], eval_index), num_factors, cfg.prune_threshold))
+    def build(r: int) -> ReplicaJob:
+        return no_fits(
+            lambda: replica_scores(
+                global_codes[r],
+                (train_var[r], train_index),
+                (eval_var[r], eval_index),
+                num_factors,
+                cfg.prune_threshold,
+            )
+        )
 
     return MetricPlan("factor_vae_score", SCORES, dict(vars(cfg)), per_replica(global_codes.shape[0], build))

@@ -36,7 +36,7 @@ class MetricPlan:
 
 
 def per_replica(num_replicas: int, build: Callable[[int], ReplicaJob]) -> list[ReplicaJob | ValueError]:
-    """Build each replica's job; a replica whose inputs are invalid (e.g. NaN codes) keeps its error instead."""
+    """Build each replica's job; a replica with invalid inputs (e.g. NaN codes) keeps its error instead."""
     jobs: list[ReplicaJob | ValueError] = []
     for r in range(num_replicas):
         try:
@@ -50,6 +50,6 @@ def split_results(results: Sequence[FitResult], sizes: Sequence[int]) -> list[li
     """Cut a flat result list into consecutive groups of the given sizes."""
     groups, start = [], 0
     for size in sizes:
-        groups.append(list(results[start:start + size]))
+        groups.append(list(results[start : start + size]))
         start += size
     return groups

@@ -41,13 +41,17 @@ def dense_householder(num_dims: int) -> np.ndarray:
         v[0] += 0.5
 
 
-def entangling_map(cdfs: Sequence[Transform], quantiles: Sequence[Transform], a: np.ndarray | None = None) -> Transform:
+def entangling_map(
+    cdfs: Sequence[Transform], quantiles: Sequence[Transform], a: np.ndarray | None = None
+) -> Transform:
     """f(z) = g^-1(Phi(A Phi^-1(g(z)))) for z [N, d], with g_i = `cdfs[i]` and g_i^-1 = `quantiles[i]`.
 
     `a` defaults to `dense_householder(d)`; any orthogonal A keeps the distribution, a dense one entangles.
     """
     if len(cdfs) != len(quantiles):
-        raise ValueError(f"got {len(cdfs)} CDFs but {len(quantiles)} quantile functions; give one of each per dim.")
+        raise ValueError(
+            f"got {len(cdfs)} CDFs but {len(quantiles)} quantile functions; give one of each per dim."
+        )
     matrix = dense_householder(len(cdfs)) if a is None else np.asarray(a, dtype=np.float64)
     if not np.allclose(matrix @ matrix.T, np.eye(len(cdfs)), atol=1e-8):
         raise ValueError("a must be an orthogonal [d, d] matrix (else f(z) changes the distribution).")
@@ -71,7 +75,7 @@ def uniform_entangling_map(num_dims: int) -> Transform:
 
 
 class FactorizedUniform:
-    """A ground-truth data set for the theorem: z ~ U[0, 1]^K, factor k = floor(z_k * size_k), observation = z.
+    """A ground truth for the theorem: z ~ U[0, 1]^K, factor k = floor(z_k * size_k), observation = z.
 
     It has the `data.GroundTruthData` sampling interface (observations are [N, 1, 1, K] "images"), so every
     metric, sampling ones included, can score z and f(z) as representations.
@@ -95,7 +99,7 @@ class FactorizedUniform:
 
 
 def latent_representation(transforms: Sequence[Transform]) -> Callable[[np.ndarray], np.ndarray]:
-    """A batched representation of `FactorizedUniform` observations: replica r's codes are transforms[r](z)."""
+    """Batched representation of `FactorizedUniform` observations: replica r's codes are transforms[r](z)."""
 
     def represent(observations: np.ndarray) -> np.ndarray:
         z = np.asarray(observations, dtype=np.float64).reshape(observations.shape[0], -1)

@@ -8,6 +8,15 @@ from models.representation import heldout_scores, represent_fn
 from models.train import RunResult, train_replicas
 
 __all__ = [
-    "OBJECTIVES", "PLATFORM_DEFAULTS", "Objective", "ReplicaSpec", "RunResult", "TrainConfig", "heldout_scores",
-    "load_final_params", "platform_defaults", "represent_fn", "train_replicas",
+    "OBJECTIVES",
+    "PLATFORM_DEFAULTS",
+    "Objective",
+    "ReplicaSpec",
+    "RunResult",
+    "TrainConfig",
+    "heldout_scores",
+    "load_final_params",
+    "platform_defaults",
+    "represent_fn",
+    "train_replicas",
 ]

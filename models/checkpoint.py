@@ -1,9 +1,9 @@
 """Per-run storage under `checkpoint_root/<run_id>/`: rolling orbax checkpoints and the final export.
 
-`checkpoints/<step>/` holds the run's whole training state (flattened to numbered leaves) and its metadata (curve
-so far, seconds trained, divergence); orbax writes each to a temporary directory and renames it, so a kill leaves
-either the previous or the new checkpoint. `final_params/` holds the trained parameters and `result.json` (written
-last, by rename) marks the run finished: a finished run is never trained again.
+`checkpoints/<step>/` holds the run's whole training state (flattened to numbered leaves) and its metadata
+(curve so far, seconds trained); orbax writes each to a temporary directory and renames it, so a kill leaves
+either the previous or the new checkpoint. `final_params/` holds the trained parameters and `result.json`
+(written last, by rename) marks the run finished: a finished run is never trained again.
 """
 
 from __future__ import annotations
@@ -41,8 +41,12 @@ def save_checkpoint(directory: Path, step: int, state: Any, meta: dict[str, Any]
     with _manager(directory) as manager:
         if step in manager.all_steps():
             return
-        manager.save(step, args=ocp.args.Composite(state=ocp.args.StandardSave(_leaves(state)),
-                                                   meta=ocp.args.JsonSave(meta)))
+        manager.save(
+            step,
+            args=ocp.args.Composite(
+                state=ocp.args.StandardSave(_leaves(state)), meta=ocp.args.JsonSave(meta)
+            ),
+        )
 
 
 def restore_checkpoint(directory: Path, like: Any) -> tuple[Any, dict[str, Any]] | None:
@@ -53,8 +57,12 @@ def restore_checkpoint(directory: Path, like: Any) -> tuple[Any, dict[str, Any]]
         step = manager.latest_step()
         if step is None:
             return None
-        restored = manager.restore(step, args=ocp.args.Composite(
-            state=ocp.args.StandardRestore(_leaves(like)), meta=ocp.args.JsonRestore()))
+        restored = manager.restore(
+            step,
+            args=ocp.args.Composite(
+                state=ocp.args.StandardRestore(_leaves(like)), meta=ocp.args.JsonRestore()
+            ),
+        )
     leaves = [np.asarray(restored["state"][key]) for key in sorted(restored["state"])]
     return jax.tree.unflatten(jax.tree.structure(like), leaves), dict(restored["meta"])
 
@@ -80,7 +88,9 @@ def load_final_params(checkpoint_root: Path, run_id: str) -> Any:
     """The final parameters a finished run exported ({"encoder": ..., "decoder": ...} of numpy arrays)."""
     directory = run_dir(checkpoint_root, run_id)
     if read_result(directory) is None:
-        raise FileNotFoundError(f"run {run_id!r} has no final export under {directory}; train it to the end first")
+        raise FileNotFoundError(
+            f"run {run_id!r} has no final export under {directory}; train it to the end first"
+        )
     with ocp.StandardCheckpointer() as checkpointer:
         restored = checkpointer.restore((directory / "final_params").absolute())
     return jax.tree.map(np.asarray, restored)

@@ -1,4 +1,4 @@
-"""Training configuration: the study's hyperparameters, the host-loop knobs and their per-platform defaults."""
+"""Training configuration: the study's hyperparameters, the host-loop knobs and per-platform defaults."""
 
 from __future__ import annotations
 
@@ -8,25 +8,25 @@ from typing import Literal
 
 LoopForm = Literal["python", "scan"]
 FactorVaeStepSemantics = Literal["global_step", "updates"]
-TransposedConv = Literal["subpixel", "lax"]
+ConvImpl = Literal["matmul", "xla"]
 
 
 @dataclass(frozen=True)
 class PlatformDefaults:
-    """Replica count per job, steps per host call and loop form used when a TrainConfig leaves them unset."""
+    """Replica count per job, steps per host call, loop form and convolution implementation by platform."""
 
     replicas: int
     steps_per_call: int
     loop_form: LoopForm
+    conv_impl: ConvImpl
 
 
-# Measured on a 2-core CPU (docs/bench/train.md): vmap over replicas and lax.scan are slower than running one
-# replica per program with a Python loop on XLA:CPU. The GPU/TPU rows are placeholders until the bench
+# CPU: measured on a 2-core CPU (docs/bench/train.md). The GPU/TPU rows are placeholders until the bench
 # (`bench/train.py --json`) has been run on such a device; every value can be overridden in TrainConfig.
 PLATFORM_DEFAULTS: dict[str, PlatformDefaults] = {
-    "cpu": PlatformDefaults(replicas=1, steps_per_call=50, loop_form="python"),
-    "gpu": PlatformDefaults(replicas=32, steps_per_call=100, loop_form="scan"),
-    "tpu": PlatformDefaults(replicas=32, steps_per_call=100, loop_form="scan"),
+    "cpu": PlatformDefaults(replicas=1, steps_per_call=50, loop_form="python", conv_impl="matmul"),
+    "gpu": PlatformDefaults(replicas=32, steps_per_call=100, loop_form="scan", conv_impl="xla"),
+    "tpu": PlatformDefaults(replicas=32, steps_per_call=100, loop_form="scan", conv_impl="xla"),
 }
 
 
@@ -34,10 +34,10 @@ PLATFORM_DEFAULTS: dict[str, PlatformDefaults] = {
 class TrainConfig:
     """Everything that defines how one run is trained; defaults are disentanglement_lib's study values.
 
-    `steps` counts training steps as the study does. For FactorVAE, `factor_vae_step_semantics` decides what a
-    step is: "global_step" (default) reproduces disentanglement_lib's code, whose global step advances twice per
-    iteration (once per optimizer), so 300k steps are 150k updates of each network; "updates" makes every step
-    one update of both networks, i.e. the 300k updates the paper's text describes.
+    `steps` counts training steps as the study does. For FactorVAE, `factor_vae_step_semantics` decides what
+    a step is: "global_step" (default) reproduces disentanglement_lib's code, whose global step advances twice
+    per iteration (once per optimizer), so 300k steps are 150k updates of each network; "updates" makes every
+    step one update of both networks, i.e. the 300k updates the paper's text describes.
     """
 
     steps: int = 300_000
@@ -51,7 +51,7 @@ class TrainConfig:
     discriminator_b2: float = 0.9
     num_latents: int = 10
     encoder_kernel_34: int = 2
-    transposed_conv: TransposedConv = "subpixel"
+    conv_impl: ConvImpl | None = None
     factor_vae_step_semantics: FactorVaeStepSemantics = "global_step"
     checkpoint_every: int = 10_000
     log_every: int = 1_000
@@ -60,16 +60,26 @@ class TrainConfig:
     represent_batch_size: int = 256
 
     def __post_init__(self) -> None:
-        positive = ("steps", "batch_size", "num_latents", "encoder_kernel_34", "checkpoint_every", "log_every",
-                    "represent_batch_size")
+        positive = (
+            "steps",
+            "batch_size",
+            "num_latents",
+            "encoder_kernel_34",
+            "checkpoint_every",
+            "log_every",
+            "represent_batch_size",
+        )
         for name in positive:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"TrainConfig.{name} must be a positive integer, got {value!r}")
         if self.steps_per_call is not None and self.steps_per_call < 1:
             raise ValueError(f"TrainConfig.steps_per_call must be >= 1 or None, got {self.steps_per_call!r}")
-        choices = {"loop_form": ("python", "scan", None), "transposed_conv": ("subpixel", "lax"),
-                   "factor_vae_step_semantics": ("global_step", "updates")}
+        choices = {
+            "loop_form": ("python", "scan", None),
+            "conv_impl": ("matmul", "xla", None),
+            "factor_vae_step_semantics": ("global_step", "updates"),
+        }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"TrainConfig.{name} must be one of {allowed}, got {getattr(self, name)!r}")
@@ -81,12 +91,13 @@ class TrainConfig:
         return self.steps
 
     def resolved(self, platform: str) -> TrainConfig:
-        """This config with `steps_per_call` and `loop_form` filled in from the platform's defaults."""
+        """This config with `steps_per_call`, `loop_form` and `conv_impl` filled in from platform defaults."""
         defaults = platform_defaults(platform)
         return dataclasses.replace(
             self,
             steps_per_call=self.steps_per_call or defaults.steps_per_call,
             loop_form=self.loop_form or defaults.loop_form,
+            conv_impl=self.conv_impl or defaults.conv_impl,
         )
 
 
@@ -103,5 +114,7 @@ def platform_defaults(platform: str) -> PlatformDefaults:
     """The bench-derived defaults for a JAX platform name ("cpu", "gpu"/"cuda"/"rocm", "tpu")."""
     key = "gpu" if platform in ("cuda", "rocm") else platform
     if key not in PLATFORM_DEFAULTS:
-        raise ValueError(f"no training defaults for platform {platform!r}; known: {sorted(PLATFORM_DEFAULTS)}")
+        raise ValueError(
+            f"no training defaults for platform {platform!r}; known: {sorted(PLATFORM_DEFAULTS)}"
+        )
     return PLATFORM_DEFAULTS[key]

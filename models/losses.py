@@ -37,7 +37,7 @@ def gaussian_log_density(samples: jax.Array, mean: jax.Array, log_var: jax.Array
 
 
 def total_correlation(z: jax.Array, mean: jax.Array, log_var: jax.Array) -> jax.Array:
-    """β-TCVAE's minibatch-weighted TC estimate exactly as disentanglement_lib computes it (constants dropped).
+    """β-TCVAE's minibatch-weighted TC estimate as disentanglement_lib computes it (constants dropped).
 
     log q(z_j) ≈ logsumexp_i log q(z_j | x_i) and log Π_l q(z_jl) ≈ Σ_l logsumexp_i log q(z_jl | x_i), both
     without their normalising constants, so the value is offset by -(d - 1)·log(N·M); see
@@ -49,8 +49,9 @@ def total_correlation(z: jax.Array, mean: jax.Array, log_var: jax.Array) -> jax.
     return jnp.mean(log_qz - log_qz_product)
 
 
-def total_correlation_normalized(raw_tc: jax.Array, num_latents: int, batch_size: int,
-                                 dataset_size: int) -> jax.Array:
+def total_correlation_normalized(
+    raw_tc: jax.Array, num_latents: int, batch_size: int, dataset_size: int
+) -> jax.Array:
     """The minibatch-weighted-sampling TC with its constant (d - 1)·log(N·M) restored (Chen et al. 2018)."""
     return raw_tc + (num_latents - 1) * math.log(float(batch_size) * float(dataset_size))
 
@@ -63,7 +64,7 @@ def covariance(x: jax.Array) -> jax.Array:
 
 
 def dip_penalty(cov: jax.Array, lambda_od: jax.Array, lambda_d: jax.Array) -> jax.Array:
-    """DIP-VAE penalty λ_od·Σ_{i≠j} cov_ij² + λ_d·Σ_i (cov_ii - 1)²: the distance of `cov` from the identity."""
+    """DIP-VAE penalty λ_od·Σ_{i≠j} cov_ij² + λ_d·Σ_i (cov_ii - 1)²: how far `cov` is from the identity."""
     diag = jnp.diagonal(cov)
     off_diag = cov - jnp.diag(diag)
     return lambda_od * jnp.sum(off_diag**2) + lambda_d * jnp.sum((diag - 1.0) ** 2)

@@ -6,6 +6,8 @@ jitted call; chunks are padded to a fixed size so one compilation serves any num
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -30,15 +32,29 @@ def _chunks(observations: np.ndarray, size: int):
     if observations.ndim != 4:
         raise ValueError(f"observations must be float32 [N, H, W, C], got shape {observations.shape}")
     for start in range(0, observations.shape[0], size):
-        chunk = observations[start:start + size]
+        chunk = observations[start : start + size]
         real = chunk.shape[0]
         if real < size:
             chunk = np.concatenate([chunk, np.zeros((size - real, *chunk.shape[1:]), np.float32)])
         yield chunk, real
 
 
-def represent_fn(params_list: Sequence[Any], config: TrainConfig, kind: Literal["mean", "sampled"] = "mean",
-                 seed: int = 0) -> Callable[[np.ndarray], np.ndarray]:
+@functools.lru_cache(maxsize=16)
+def _encode(num_latents: int, kernel_34: int, impl: str, kind: str) -> Callable[..., jax.Array]:
+    """Jitted (stacked encoder params, x, key) -> codes [R, B, d]; compiled once per shape, not per call."""
+    encoder = Encoder(num_latents, kernel_34, impl)
+
+    @jax.jit
+    def encode(stacked: Any, x: jax.Array, key: jax.Array) -> jax.Array:
+        mean, log_var = jax.vmap(lambda p: encoder.apply({"params": p}, x))(stacked)
+        return sample_gaussian(key, mean, log_var) if kind == "sampled" else mean
+
+    return encode
+
+
+def represent_fn(
+    params_list: Sequence[Any], config: TrainConfig, kind: Literal["mean", "sampled"] = "mean", seed: int = 0
+) -> Callable[[np.ndarray], np.ndarray]:
     """A function observations float32 [N, H, W, C] -> codes float32 [R, N, d] for R trained runs.
 
     "mean" returns the encoder means (the representation the study scores); "sampled" draws z ~ q(z|x) with
@@ -47,55 +63,70 @@ def represent_fn(params_list: Sequence[Any], config: TrainConfig, kind: Literal[
     """
     if kind not in ("mean", "sampled"):
         raise ValueError(f"kind must be 'mean' or 'sampled', got {kind!r}")
-    encoder = Encoder(config.num_latents, config.encoder_kernel_34)
+    config = config.resolved(jax.default_backend())
+    encode = _encode(config.num_latents, config.encoder_kernel_34, config.conv_impl, kind)
     stacked = _stack([params["encoder"] for params in params_list])
-
-    @jax.jit
-    def encode(x: jax.Array, key: jax.Array) -> jax.Array:
-        mean, log_var = jax.vmap(lambda p: encoder.apply({"params": p}, x))(stacked)
-        return sample_gaussian(key, mean, log_var) if kind == "sampled" else mean
-
-    calls = iter(range(1 << 62))
+    calls = itertools.count()
 
     def represent(observations: np.ndarray) -> np.ndarray:
         call_key = jax.random.fold_in(jax.random.PRNGKey(seed), next(calls))
-        parts = [np.asarray(encode(jnp.asarray(chunk), jax.random.fold_in(call_key, i)))[:, :real]
-                 for i, (chunk, real) in enumerate(_chunks(observations, config.represent_batch_size))]
+        parts = [
+            np.asarray(encode(stacked, jnp.asarray(chunk), jax.random.fold_in(call_key, i)))[:, :real]
+            for i, (chunk, real) in enumerate(_chunks(observations, config.represent_batch_size))
+        ]
         return np.concatenate(parts, axis=1)
 
     return represent
 
 
-def heldout_scores(params_list: Sequence[Any], config: TrainConfig, observations: np.ndarray,
-                   seed: int = 0) -> list[dict[str, float]]:
+@functools.lru_cache(maxsize=16)
+def _per_sample_losses(
+    num_latents: int, kernel_34: int, channels: int, impl: str
+) -> Callable[[Any, jax.Array, jax.Array], tuple[jax.Array, jax.Array]]:
+    """Jitted (stacked params, x, key) -> per-sample (reconstruction, KL), each [R, B]."""
+    encoder = Encoder(num_latents, kernel_34, impl)
+    decoder = Decoder(channels, impl)
+
+    @jax.jit
+    def per_sample(stacked: Any, x: jax.Array, key: jax.Array) -> tuple[jax.Array, jax.Array]:
+        def one_run(params):
+            mean, log_var = encoder.apply({"params": params["encoder"]}, x)
+            logits = decoder.apply({"params": params["decoder"]}, sample_gaussian(key, mean, log_var))
+            return bernoulli_reconstruction(x, logits), gaussian_kl_per_sample(mean, log_var)
+
+        return jax.vmap(one_run)(stacked)
+
+    return per_sample
+
+
+def heldout_scores(
+    params_list: Sequence[Any], config: TrainConfig, observations: np.ndarray, seed: int = 0
+) -> list[dict[str, float]]:
     """Per run: mean reconstruction loss, mean KL and ELBO on the given observations (z sampled from `seed`).
 
     Signs follow disentanglement_lib's evaluation results: `reconstruction_loss` and `kl_loss` are positive
     losses and `elbo` = -(reconstruction_loss + kl_loss), the evidence lower bound itself.
     """
+    config = config.resolved(jax.default_backend())
     stacked = _stack(params_list)
     channels = int(np.shape(params_list[0]["decoder"]["UpConv_3"]["kernel"])[-1])
-    encoder = Encoder(config.num_latents, config.encoder_kernel_34)
-    decoder = Decoder(channels, config.transposed_conv)
-
-    @jax.jit
-    def per_sample(x: jax.Array, key: jax.Array) -> tuple[jax.Array, jax.Array]:
-        def one_run(params):
-            mean, log_var = encoder.apply({"params": params["encoder"]}, x)
-            logits = decoder.apply({"params": params["decoder"]}, sample_gaussian(key, mean, log_var))
-            return bernoulli_reconstruction(x, logits), gaussian_kl_per_sample(mean, log_var)
-        return jax.vmap(one_run)(stacked)
-
+    per_sample = _per_sample_losses(config.num_latents, config.encoder_kernel_34, channels, config.conv_impl)
     rec_sum = np.zeros(len(params_list))
     kl_sum = np.zeros(len(params_list))
     count = 0
     base = jax.random.PRNGKey(seed)
     for i, (chunk, real) in enumerate(_chunks(observations, config.represent_batch_size)):
-        rec, kl = jax.device_get(per_sample(jnp.asarray(chunk), jax.random.fold_in(base, i)))
+        rec, kl = jax.device_get(per_sample(stacked, jnp.asarray(chunk), jax.random.fold_in(base, i)))
         rec_sum += rec[:, :real].sum(axis=1)
         kl_sum += kl[:, :real].sum(axis=1)
         count += real
     if count == 0:
         raise ValueError("heldout_scores needs at least one observation")
-    return [{"reconstruction_loss": float(r / count), "kl_loss": float(k / count), "elbo": float(-(r + k) / count)}
-            for r, k in zip(rec_sum, kl_sum, strict=True)]
+    return [
+        {
+            "reconstruction_loss": float(r / count),
+            "kl_loss": float(k / count),
+            "elbo": float(-(r + k) / count),
+        }
+        for r, k in zip(rec_sum, kl_sum, strict=True)
+    ]

@@ -1,8 +1,8 @@
 """The functional core: one replica's state, its initialisation and its pure training step, and the compiled
 replica-batched program (vmap over replicas, K steps per host call as a Python loop or `lax.scan`).
 
-A step is `(state, strength, run_key, target, images) -> (state, logs)`. The strength and the target number of
-updates are array inputs, so one compilation serves every strength and every resume point; the step's random key
+A step is `(state, strength, run_key, target, images) -> (state, logs)`. The strength and the target number
+of updates are array inputs, so one compilation serves every strength and every resume point; the step's key
 is `fold_in(run_key, step)`, so a run resumed from a checkpoint draws exactly the batches it would have drawn.
 A replica whose step reaches its target, or whose loss or parameters stop being finite, is frozen by a mask:
 replicas that diverged or finished share the program with the ones still training.
@@ -32,11 +32,11 @@ Logs = dict[str, jax.Array]
 class TrainState(NamedTuple):
     """One replica's training state (stacked along a leading replica axis inside a job)."""
 
-    step: jax.Array            # int32: updates made so far
-    diverged_step: jax.Array   # int32: the update at which loss/params became non-finite, -1 while healthy
-    params: Any                # {"encoder": ..., "decoder": ...}
+    step: jax.Array  # int32: updates made so far
+    diverged_step: jax.Array  # int32: the update at which loss/params became non-finite, -1 while healthy
+    params: Any  # {"encoder": ..., "decoder": ...}
     opt_state: Any
-    disc_params: Any           # FactorVAE's discriminator, {} otherwise
+    disc_params: Any  # FactorVAE's discriminator, {} otherwise
     disc_opt_state: Any
 
 
@@ -61,15 +61,21 @@ class Networks:
     def build(cls, config: TrainConfig, observation_shape: tuple[int, int, int]) -> Networks:
         """Modules and Adam optimizers exactly as the study configures them."""
         if tuple(observation_shape[:2]) != (64, 64):
-            raise ValueError(f"the study network needs 64x64 images, the data set has {tuple(observation_shape)}; "
-                             "resize the data set's images to 64x64")
+            raise ValueError(
+                f"the study network needs 64x64 images, the data set has {tuple(observation_shape)}; "
+                "resize the data set's images to 64x64"
+            )
         return cls(
-            encoder=Encoder(config.num_latents, config.encoder_kernel_34),
-            decoder=Decoder(observation_shape[2], config.transposed_conv),
+            encoder=Encoder(config.num_latents, config.encoder_kernel_34, config.conv_impl),
+            decoder=Decoder(observation_shape[2], config.conv_impl),
             discriminator=Discriminator(),
             vae_optimizer=optax.adam(config.learning_rate, config.adam_b1, config.adam_b2, config.adam_eps),
-            disc_optimizer=optax.adam(config.discriminator_learning_rate, config.discriminator_b1,
-                                      config.discriminator_b2, config.adam_eps),
+            disc_optimizer=optax.adam(
+                config.discriminator_learning_rate,
+                config.discriminator_b1,
+                config.discriminator_b2,
+                config.adam_eps,
+            ),
             observation_shape=tuple(observation_shape),
         )
 
@@ -86,8 +92,9 @@ def init_state(nets: Networks, objective: Objective, init_key: jax.Array, num_la
     if objective.uses_discriminator:
         disc_params = nets.discriminator.init(k_disc, jnp.zeros((1, num_latents)))["params"]
         disc_opt_state = nets.disc_optimizer.init(disc_params)
-    return TrainState(jnp.int32(0), jnp.int32(-1), params, nets.vae_optimizer.init(params),
-                      disc_params, disc_opt_state)
+    return TrainState(
+        jnp.int32(0), jnp.int32(-1), params, nets.vae_optimizer.init(params), disc_params, disc_opt_state
+    )
 
 
 def _all_finite(tree: Any) -> jax.Array:
@@ -95,8 +102,9 @@ def _all_finite(tree: Any) -> jax.Array:
     return jnp.all(jnp.stack([jnp.all(jnp.isfinite(leaf)) for leaf in leaves])) if leaves else jnp.bool_(True)
 
 
-def make_step(nets: Networks, objective: Objective, config: TrainConfig, observe: Observe,
-              dataset_size: int) -> Callable[..., tuple[TrainState, Logs]]:
+def make_step(
+    nets: Networks, objective: Objective, config: TrainConfig, observe: Observe, dataset_size: int
+) -> Callable[..., tuple[TrainState, Logs]]:
     """The pure single-replica step `(state, strength, train_key, target, images) -> (state, logs)`."""
 
     def vae_loss(params, disc_params, x, key_sample, step, strength):
@@ -105,12 +113,21 @@ def make_step(nets: Networks, objective: Objective, config: TrainConfig, observe
         logits = nets.decoder.apply({"params": params["decoder"]}, z)
         reconstruction = jnp.mean(bernoulli_reconstruction(x, logits))
         kl = gaussian_kl(mean, log_var)
-        disc_logits = nets.discriminator.apply({"params": disc_params}, z) if objective.uses_discriminator else None
+        disc_logits = (
+            nets.discriminator.apply({"params": disc_params}, z) if objective.uses_discriminator else None
+        )
         regularizer, extra = objective.regularize(
-            RegularizerInputs(kl, mean, log_var, z, step, strength, dataset_size, disc_logits))
+            RegularizerInputs(kl, mean, log_var, z, step, strength, dataset_size, disc_logits)
+        )
         loss = reconstruction + regularizer
-        logs = {"loss": loss, "reconstruction": reconstruction, "kl": kl, "regularizer": regularizer,
-                "elbo": reconstruction + kl, **extra}
+        logs = {
+            "loss": loss,
+            "reconstruction": reconstruction,
+            "kl": kl,
+            "regularizer": regularizer,
+            "elbo": reconstruction + kl,
+            **extra,
+        }
         return loss, (logs, z)
 
     def discriminator_objective(disc_params, z, key_shuffle):
@@ -119,24 +136,33 @@ def make_step(nets: Networks, objective: Objective, config: TrainConfig, observe
         return discriminator_loss(logits_z, logits_shuffled)
 
     def step(state: TrainState, strength, train_key, target, images) -> tuple[TrainState, Logs]:
-        key_batch, key_observe, key_sample, key_shuffle = jax.random.split(jax.random.fold_in(train_key, state.step), 4)
+        key_batch, key_observe, key_sample, key_shuffle = jax.random.split(
+            jax.random.fold_in(train_key, state.step), 4
+        )
         index = jax.random.randint(key_batch, (config.batch_size,), 0, images.shape[0])
         x = observe(images[index], key_observe)
         (loss, (logs, z)), grads = jax.value_and_grad(vae_loss, has_aux=True)(
-            state.params, state.disc_params, x, key_sample, state.step, strength)
+            state.params, state.disc_params, x, key_sample, state.step, strength
+        )
         updates, opt_state = nets.vae_optimizer.update(grads, state.opt_state, state.params)
         params = optax.apply_updates(state.params, updates)
         disc_params, disc_opt_state = state.disc_params, state.disc_opt_state
         if objective.uses_discriminator:
-            disc_grads = jax.grad(discriminator_objective)(state.disc_params, lax.stop_gradient(z), key_shuffle)
+            disc_grads = jax.grad(discriminator_objective)(
+                state.disc_params, lax.stop_gradient(z), key_shuffle
+            )
             disc_updates, disc_opt_state = nets.disc_optimizer.update(disc_grads, disc_opt_state, disc_params)
             disc_params = optax.apply_updates(disc_params, disc_updates)
         finite = jnp.isfinite(loss) & _all_finite(params) & _all_finite(disc_params)
         active = (state.step < target) & (state.diverged_step < 0)
         commit = active & finite
-        candidate = TrainState(state.step + 1, state.diverged_step, params, opt_state, disc_params, disc_opt_state)
+        candidate = TrainState(
+            state.step + 1, state.diverged_step, params, opt_state, disc_params, disc_opt_state
+        )
         new_state = jax.tree.map(lambda new, old: jnp.where(commit, new, old), candidate, state)
-        new_state = new_state._replace(diverged_step=jnp.where(active & ~finite, state.step, state.diverged_step))
+        new_state = new_state._replace(
+            diverged_step=jnp.where(active & ~finite, state.step, state.diverged_step)
+        )
         logs = {**logs, "step": new_state.step, "committed": commit}
         return new_state, logs
 
@@ -146,12 +172,20 @@ def make_step(nets: Networks, objective: Objective, config: TrainConfig, observe
 class Program:
     """The compiled replica-batched program of one (objective, config, data set): init and K-step advance."""
 
-    def __init__(self, objective: Objective, config: TrainConfig, observe: Observe,
-                 observation_shape: tuple[int, int, int], dataset_size: int):
+    def __init__(
+        self,
+        objective: Objective,
+        config: TrainConfig,
+        observe: Observe,
+        observation_shape: tuple[int, int, int],
+        dataset_size: int,
+    ):
         self.objective = objective
         self.config = config
         self.nets = Networks.build(config, observation_shape)
-        step = jax.vmap(make_step(self.nets, objective, config, observe, dataset_size), in_axes=(0, 0, 0, 0, None))
+        step = jax.vmap(
+            make_step(self.nets, objective, config, observe, dataset_size), in_axes=(0, 0, 0, 0, None)
+        )
         self._init = jax.jit(lambda key: init_state(self.nets, objective, key, config.num_latents))
         self._step = jax.jit(step, donate_argnums=0)
         self._scan = jax.jit(self._make_scan(step, config.steps_per_call), donate_argnums=0)
@@ -159,15 +193,25 @@ class Program:
     @staticmethod
     def _make_scan(step, length: int):
         def scanned(state, strengths, keys, targets, images):
-            return lax.scan(lambda s, _: step(s, strengths, keys, targets, images), state, None, length=length)
+            return lax.scan(
+                lambda s, _: step(s, strengths, keys, targets, images), state, None, length=length
+            )
+
         return scanned
 
     def init(self, init_key: jax.Array) -> TrainState:
         """A fresh single-replica state (compiled once, whatever the number of replicas)."""
         return self._init(init_key)
 
-    def advance(self, state: TrainState, strengths: jax.Array, train_keys: jax.Array, targets: jax.Array,
-                images: jax.Array, num_steps: int) -> tuple[TrainState, Logs]:
+    def advance(
+        self,
+        state: TrainState,
+        strengths: jax.Array,
+        train_keys: jax.Array,
+        targets: jax.Array,
+        images: jax.Array,
+        num_steps: int,
+    ) -> tuple[TrainState, Logs]:
         """Run `num_steps` masked steps of every replica; logs come back stacked [num_steps, R].
 
         The scan form always runs `steps_per_call` steps (replicas past their target are frozen by the mask);

@@ -1,8 +1,8 @@
 """The host loop of a replica-batched job: restore, advance K steps per call, log, checkpoint, export.
 
-`train_replicas` trains R runs of one (data set, objective) in one compiled program. Each run is independent of
-the others in its job: its initial parameters and batches come from its seed alone, and it checkpoints, resumes,
-diverges and finishes on its own step counter.
+`train_replicas` trains R runs of one (data set, objective) in one compiled program. Each run is independent
+of the others in its job: its initial parameters and batches come from its seed alone, and it checkpoints,
+resumes, diverges and finishes on its own step counter.
 """
 
 from __future__ import annotations
@@ -25,7 +25,13 @@ from models.objectives import OBJECTIVES
 from models.step import Observe, Program, TrainState, run_keys
 
 # Config fields that only the host loop reads: programs compiled for one value serve all others.
-_HOST_ONLY_FIELDS = ("steps", "checkpoint_every", "log_every", "factor_vae_step_semantics", "represent_batch_size")
+_HOST_ONLY_FIELDS = (
+    "steps",
+    "checkpoint_every",
+    "log_every",
+    "factor_vae_step_semantics",
+    "represent_batch_size",
+)
 
 
 class TrainingData(Protocol):
@@ -66,18 +72,29 @@ class _RunLog:
 
 
 @functools.lru_cache(maxsize=8)
-def _program(objective: str, config: TrainConfig, observe: Observe, observation_shape: tuple[int, int, int],
-             dataset_size: int) -> Program:
+def _program(
+    objective: str,
+    config: TrainConfig,
+    observe: Observe,
+    observation_shape: tuple[int, int, int],
+    dataset_size: int,
+) -> Program:
     return Program(OBJECTIVES[objective], config, observe, observation_shape, dataset_size)
 
 
 def compiled_program(dataset: TrainingData, objective: str, config: TrainConfig) -> Program:
     """The (cached) compiled program for a data set, objective and config resolved for the default backend."""
     resolved = config.resolved(jax.default_backend())
-    program_config = dataclasses.replace(resolved, **{f: TrainConfig.__dataclass_fields__[f].default
-                                                      for f in _HOST_ONLY_FIELDS})
-    return _program(objective, program_config, dataset.jax_observations, tuple(dataset.observation_shape),
-                    int(dataset.images.shape[0]))
+    program_config = dataclasses.replace(
+        resolved, **{f: TrainConfig.__dataclass_fields__[f].default for f in _HOST_ONLY_FIELDS}
+    )
+    return _program(
+        objective,
+        program_config,
+        dataset.jax_observations,
+        tuple(dataset.observation_shape),
+        int(dataset.images.shape[0]),
+    )
 
 
 def _validate(dataset: TrainingData, objective: str, replicas: Sequence[ReplicaSpec]) -> None:
@@ -94,13 +111,26 @@ def _validate(dataset: TrainingData, objective: str, replicas: Sequence[ReplicaS
 
 
 def _result_from_record(record: dict[str, Any], params: Any) -> RunResult:
-    return RunResult(record["run_id"], record["status"], record["steps"], record["diverged_step"],
-                     record["train_seconds"], record["final_logs"], record["curve"], params)
+    return RunResult(
+        record["run_id"],
+        record["status"],
+        record["steps"],
+        record["diverged_step"],
+        record["train_seconds"],
+        record["final_logs"],
+        record["curve"],
+        params,
+    )
 
 
-def train_replicas(dataset: TrainingData, objective: str, replicas: Sequence[ReplicaSpec], config: TrainConfig,
-                   checkpoint_root: Path | None = None,
-                   progress: Callable[[int, int], None] | None = None) -> list[RunResult]:
+def train_replicas(
+    dataset: TrainingData,
+    objective: str,
+    replicas: Sequence[ReplicaSpec],
+    config: TrainConfig,
+    checkpoint_root: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[RunResult]:
     """Train R runs of one (data set, objective) in one compiled, vmapped program; one RunResult per spec.
 
     With a `checkpoint_root`, each run checkpoints under `checkpoint_root/<run_id>/` every
@@ -116,7 +146,9 @@ def train_replicas(dataset: TrainingData, objective: str, replicas: Sequence[Rep
         for spec in replicas:
             record = checkpoint.read_result(checkpoint.run_dir(root, spec.run_id))
             if record is not None:
-                finished[spec.run_id] = _result_from_record(record, checkpoint.load_final_params(root, spec.run_id))
+                finished[spec.run_id] = _result_from_record(
+                    record, checkpoint.load_final_params(root, spec.run_id)
+                )
     pending = [spec for spec in replicas if spec.run_id not in finished]
     if pending:
         trained = _train_pending(dataset, objective, pending, config, target, root, progress)
@@ -124,14 +156,17 @@ def train_replicas(dataset: TrainingData, objective: str, replicas: Sequence[Rep
     return [finished[spec.run_id] for spec in replicas]
 
 
-def _initial_states(program: Program, specs: Sequence[ReplicaSpec], root: Path | None
-                    ) -> tuple[TrainState, list[_RunLog]]:
+def _initial_states(
+    program: Program, specs: Sequence[ReplicaSpec], root: Path | None
+) -> tuple[TrainState, list[_RunLog]]:
     """Stacked states: fresh from each seed, replaced by the run's latest checkpoint where one exists."""
     per_run, logs = [], []
     for spec in specs:
         state = jax.device_get(program.init(run_keys(spec.seed)[0]))
         log = _RunLog(curve=[], final_logs={}, train_seconds=0.0, last_checkpoint=0)
-        restored = checkpoint.restore_checkpoint(checkpoint.run_dir(root, spec.run_id), state) if root else None
+        restored = (
+            checkpoint.restore_checkpoint(checkpoint.run_dir(root, spec.run_id), state) if root else None
+        )
         if restored is not None:
             state, meta = restored
             log = _RunLog(meta["curve"], meta["final_logs"], meta["train_seconds"], int(state.step))
@@ -140,8 +175,15 @@ def _initial_states(program: Program, specs: Sequence[ReplicaSpec], root: Path |
     return jax.tree.map(lambda *xs: jnp.asarray(np.stack(xs)), *per_run), logs
 
 
-def _train_pending(dataset: TrainingData, objective: str, specs: Sequence[ReplicaSpec], config: TrainConfig,
-                   target: int, root: Path | None, progress: Callable[[int, int], None] | None) -> list[RunResult]:
+def _train_pending(
+    dataset: TrainingData,
+    objective: str,
+    specs: Sequence[ReplicaSpec],
+    config: TrainConfig,
+    target: int,
+    root: Path | None,
+    progress: Callable[[int, int], None] | None,
+) -> list[RunResult]:
     program = compiled_program(dataset, objective, config)
     state, run_logs = _initial_states(program, specs, root)
     images = jax.device_put(dataset.images)
@@ -153,7 +195,9 @@ def _train_pending(dataset: TrainingData, objective: str, specs: Sequence[Replic
     total = target * len(specs)
     while np.any((steps < target) & (diverged < 0)):
         active_before = (steps < target) & (diverged < 0)
-        num_steps = min(program.config.steps_per_call, int(np.max(np.where(active_before, target - steps, 0))))
+        num_steps = min(
+            program.config.steps_per_call, int(np.max(np.where(active_before, target - steps, 0)))
+        )
         started = time.perf_counter()
         state, logs = program.advance(state, strengths, train_keys, targets, images, num_steps)
         logs = jax.device_get(logs)
@@ -165,11 +209,15 @@ def _train_pending(dataset: TrainingData, objective: str, specs: Sequence[Replic
             run_log = run_logs[r]
             run_log.train_seconds += elapsed
             _record_logs(run_log, logs, r, config.log_every, target)
-            if root is not None and (steps[r] // config.checkpoint_every > run_log.last_checkpoint
-                                     // config.checkpoint_every or diverged[r] >= 0 or steps[r] == target):
+            if root is not None and (
+                steps[r] // config.checkpoint_every > run_log.last_checkpoint // config.checkpoint_every
+                or diverged[r] >= 0
+                or steps[r] == target
+            ):
                 host_state = jax.device_get(jax.tree.map(lambda x, r=r: x[r], state))
-                checkpoint.save_checkpoint(checkpoint.run_dir(root, spec.run_id), int(steps[r]), host_state,
-                                           run_log.meta())
+                checkpoint.save_checkpoint(
+                    checkpoint.run_dir(root, spec.run_id), int(steps[r]), host_state, run_log.meta()
+                )
                 run_log.last_checkpoint = int(steps[r])
         if progress is not None:
             progress(int(np.sum(np.where(diverged >= 0, target, steps))), total)
@@ -177,14 +225,25 @@ def _train_pending(dataset: TrainingData, objective: str, specs: Sequence[Replic
     results = []
     for r, spec in enumerate(specs):
         result = RunResult(
-            run_id=spec.run_id, status="diverged" if diverged[r] >= 0 else "done", steps=int(steps[r]),
+            run_id=spec.run_id,
+            status="diverged" if diverged[r] >= 0 else "done",
+            steps=int(steps[r]),
             diverged_step=int(diverged[r]) if diverged[r] >= 0 else None,
-            train_seconds=run_logs[r].train_seconds, final_logs=run_logs[r].final_logs, curve=run_logs[r].curve,
-            params=jax.tree.map(lambda x, r=r: x[r], host_params))
+            train_seconds=run_logs[r].train_seconds,
+            final_logs=run_logs[r].final_logs,
+            curve=run_logs[r].curve,
+            params=jax.tree.map(lambda x, r=r: x[r], host_params),
+        )
         if root is not None:
-            record = {"run_id": result.run_id, "status": result.status, "steps": result.steps,
-                      "diverged_step": result.diverged_step, "train_seconds": result.train_seconds,
-                      "final_logs": result.final_logs, "curve": result.curve}
+            record = {
+                "run_id": result.run_id,
+                "status": result.status,
+                "steps": result.steps,
+                "diverged_step": result.diverged_step,
+                "train_seconds": result.train_seconds,
+                "final_logs": result.final_logs,
+                "curve": result.curve,
+            }
             checkpoint.export_final(checkpoint.run_dir(root, spec.run_id), result.params, record)
         results.append(result)
     return results

@@ -88,11 +88,18 @@ def cmd_train(overrides: Sequence[str], as_json: bool) -> None:
 def cmd_report(overrides: Sequence[str], as_json: bool) -> None:
     """Build the report from the store into out/report (with latent traversals of chosen runs)."""
     from analysis import build_report
+    from sweep.config import compose_config
     from sweep.traversals import traversal_figures
 
-    out = _out(overrides)
-    report = build_report(out / "store", out / "report", extra_figures=traversal_figures(out))
-    _emit({"report": str(report)}, lambda r: f"report: {r['report']}", as_json)
+    root = compose_config(overrides)
+    out = Path(root.out).resolve()
+    if not (out / "store").is_dir():
+        raise SweepConfigError(f"no result store at {out / 'store'}; run a sweep with out={root.out} first")
+    report = build_report(out / "store", out / "report",
+                          extra_figures=traversal_figures(out, data_dir=root.data_dir))
+    _emit({"report": str(report.html), "runs": report.runs_used, "not_computed": list(report.not_computed)},
+          lambda r: "\n".join([f"report: {r['report']} ({r['runs']} runs)",
+                               *(f"  not computed: {line}" for line in r["not_computed"])]), as_json)
 
 
 COMMANDS: dict[str, Callable[[Sequence[str], bool], None]] = {

@@ -82,7 +82,9 @@ def _execute(root: DictConfig, todo: list[RunSpec], counts: Counter, total: int,
     try:
         platform = resolve_platform(root.launcher, ray_platform)
         jobs = pack(todo, replicas_per_job(root.launcher, platform))
-        ctx = JobContext(str(out), root.grid.name, root.data_dir, tuple(root.launcher.transient_errors))
+        cache = str(Path(root.compilation_cache).resolve()) if root.compilation_cache else None
+        ctx = JobContext(str(out), root.grid.name, root.data_dir, tuple(root.launcher.transient_errors),
+                         cache)
         if show_progress:
             print(f"{len(todo)} runs to do in {len(jobs)} jobs on {where}", flush=True)
         submitter = JobSubmitter(root.launcher, ctx)

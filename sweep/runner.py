@@ -33,6 +33,7 @@ class JobContext:
     sweep: str
     data_dir: str | None
     transient_errors: tuple[str, ...]
+    compilation_cache: str | None
 
     def checkpoint_root(self) -> Path:
         """The directory holding one checkpoint folder per run_id."""
@@ -71,6 +72,8 @@ def train_config(section: dict):
 
 def run_job(job: Job, ctx: JobContext, map_fn: Callable | None = None) -> dict[str, list[dict]]:
     """Train and evaluate one job; return its rows per table. Only transient errors escape (Ray retries)."""
+    if ctx.compilation_cache:
+        _use_compilation_cache(ctx.compilation_cache)
     marker = ctx.marker(job.job_id)
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps({"job_id": job.job_id, "pid": os.getpid(), "host": socket.gethostname(),
@@ -84,6 +87,13 @@ def run_job(job: Job, ctx: JobContext, map_fn: Callable | None = None) -> dict[s
         return {"runs": failed_rows(job.runs, job.job_id, ctx.sweep, error, device=_device())}
     finally:
         marker.unlink(missing_ok=True)
+
+
+def _use_compilation_cache(path: str) -> None:
+    """Point JAX's persistent compilation cache at `path`, so a program compiles once for all workers."""
+    import jax
+
+    jax.config.update("jax_compilation_cache_dir", path)
 
 
 def _device() -> str:

@@ -1,4 +1,4 @@
-"""DIP-VAE-II (Kumar et al. 2018, Eq. 7): KL + the DIP penalty on Cov[z] = Cov[μ(x)] + E[diag σ²(x)], λ_d = λ_od."""
+"""DIP-VAE-II (Kumar et al. 2018, Eq. 7): KL + DIP penalty on Cov[μ(x)] + E[diag σ²(x)], λ_d = λ_od."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from models.losses import covariance, dip_penalty
 from models.objectives.base import Objective, RegularizerInputs
 
 
-def dip_vae_ii_regularizer(inputs: RegularizerInputs,
-                           lambda_d_factor: float) -> tuple[jax.Array, dict[str, jax.Array]]:
-    """KL + the DIP penalty on the covariance of the aggregate posterior (means' covariance + mean variances)."""
+def dip_vae_ii_regularizer(
+    inputs: RegularizerInputs, lambda_d_factor: float
+) -> tuple[jax.Array, dict[str, jax.Array]]:
+    """KL + the DIP penalty on the aggregate posterior's covariance (means' covariance + mean variances)."""
     lambda_od = inputs.strength
     cov_z = covariance(inputs.z_mean) + jnp.diag(jnp.mean(jnp.exp(inputs.z_logvar), axis=0))
     penalty = dip_penalty(cov_z, lambda_od, lambda_d_factor * lambda_od)
@@ -19,6 +20,9 @@ def dip_vae_ii_regularizer(inputs: RegularizerInputs,
 
 
 DIP_VAE_II = Objective(
-    "dip_vae_ii", "lambda_od", (1.0, 2.0, 5.0, 10.0, 20.0, 50.0), dip_vae_ii_regularizer,
+    "dip_vae_ii",
+    "lambda_od",
+    (1.0, 2.0, 5.0, 10.0, 20.0, 50.0),
+    dip_vae_ii_regularizer,
     fixed_params={"lambda_d_factor": 1.0},
 )

@@ -29,6 +29,9 @@ def discriminator_loss(logits_z: jax.Array, logits_shuffled: jax.Array) -> jax.A
 
 
 FACTOR_VAE = Objective(
-    "factor_vae", "gamma", (10.0, 20.0, 30.0, 40.0, 50.0, 100.0), factor_vae_regularizer,
+    "factor_vae",
+    "gamma",
+    (10.0, 20.0, 30.0, 40.0, 50.0, 100.0),
+    factor_vae_regularizer,
     uses_discriminator=True,
 )

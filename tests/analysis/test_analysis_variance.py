@@ -60,3 +60,9 @@ def test_constant_scores_have_no_share_and_short_pairs_are_left_out():
         }
     )
     assert variance_explained(frame, ["d"]).empty
+
+
+@pytest.mark.parametrize("shares", [(0.8, 0.3), (-0.1, 0.5)])
+def test_impossible_planted_shares_are_refused(shares):
+    with pytest.raises(ValueError, match="objective_share and strength_share"):
+        SyntheticSpec(objective_share=shares[0], strength_share=shares[1])

@@ -90,4 +90,6 @@ def test_183_files_give_the_published_grid(tmp_path):
     assert cars.factor_names == ("elevation", "azimuth", "object")
     assert cars.factor_sizes == (4, 24, 183) and cars.num_images == 17_568
     assert cars.observation_shape == (64, 64, 3) and cars.source == "file"
+    all_factors = np.stack(np.unravel_index(np.arange(17_568), cars.factor_sizes), axis=1)
+    np.testing.assert_array_equal(cars.index_of(all_factors), np.arange(17_568))  # a bijection
     np.testing.assert_array_equal(cars.index_of(np.array([[3, 23, 182], [0, 1, 0]])), [17_567, 183])

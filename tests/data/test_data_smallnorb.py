@@ -131,6 +131,7 @@ def test_full_size_files_load_with_the_published_grid(tmp_path):
     assert norb.factor_names == ("category", "elevation", "azimuth", "lighting")
     assert norb.factor_sizes == (5, 9, 18, 6) and norb.num_images == 48_600
     assert norb.observation_shape == (64, 64, 1)
+    np.testing.assert_array_equal(np.sort(norb.row_of_grid), np.arange(48_600))  # every image, once
     rng = np.random.default_rng(0)
     factors = norb.sample_factors(64, rng)
     np.testing.assert_array_equal(norb.observations_from_factors(factors, rng), 0.0)

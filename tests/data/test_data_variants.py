@@ -101,6 +101,14 @@ def test_scream_texture_prefers_the_users_file(tmp_path):
     np.testing.assert_allclose(texture, 0.2, atol=0.01)
 
 
+def test_a_texture_too_small_to_crop_is_a_clear_error(tmp_path):
+    from PIL import Image
+
+    Image.fromarray(np.zeros((60, 80, 3), np.uint8)).save(tmp_path / "scream.jpg")
+    with pytest.raises(data.DataFormatError, match="must exceed 64x64"):
+        load_scream_texture(tmp_path)
+
+
 @pytest.mark.parametrize("name", ["color_dsprites", "noisy_dsprites", "scream_dsprites"])
 def test_variant_data_sets_share_the_dsprites_grid(dsprites, name, rng):
     variant = data.load_dataset(name, procedural=True)

@@ -11,7 +11,17 @@ import importlib.util
 import sys
 from types import SimpleNamespace
 
-MODULES = ("utils", "mig", "dci", "modularity_explicitness", "sap_score", "unsupervised_metrics")
+MODULES = (
+    "utils",
+    "mig",
+    "dci",
+    "modularity_explicitness",
+    "sap_score",
+    "unsupervised_metrics",
+    "beta_vae",
+    "factor_vae",
+    "downstream_task",
+)
 
 
 def _patch_gin():
@@ -37,7 +47,7 @@ def _patch_gin():
 
 
 def load() -> SimpleNamespace | None:
-    """Return disentanglement_lib's metric modules (and gin) as a namespace, or None when it is not installed."""
+    """disentanglement_lib's metric modules (and gin) as a namespace; None when it is not installed."""
     if importlib.util.find_spec("disentanglement_lib") is None:
         return None
     gin = _patch_gin()

@@ -19,11 +19,14 @@ from models.losses import (
 )
 
 
-@pytest.mark.parametrize(("mean", "log_var", "expected"), [
-    (0.0, 0.0, 0.0),
-    (1.0, 0.0, 5.0),
-    (1.0, 1.0, 5.0 * (math.e - 1.0)),
-])
+@pytest.mark.parametrize(
+    ("mean", "log_var", "expected"),
+    [
+        (0.0, 0.0, 0.0),
+        (1.0, 0.0, 5.0),
+        (1.0, 1.0, 5.0 * (math.e - 1.0)),
+    ],
+)
 def test_gaussian_kl_known_values(mean, log_var, expected):
     kl = gaussian_kl(jnp.full((4, 10), mean), jnp.full((4, 10), log_var))
     assert float(kl) == pytest.approx(expected, rel=1e-6, abs=1e-6)
@@ -34,9 +37,15 @@ def test_anneal_capacity(step, expected):
     assert float(anneal(jnp.float32(100.0), jnp.int32(step), 100)) == pytest.approx(expected)
 
 
-@pytest.mark.parametrize(("matrix", "expected"), [
-    (np.ones((10, 10)), 90.0), (np.zeros((10, 10)), 10.0), (np.eye(10), 0.0), (2 * np.eye(10), 10.0),
-])
+@pytest.mark.parametrize(
+    ("matrix", "expected"),
+    [
+        (np.ones((10, 10)), 90.0),
+        (np.zeros((10, 10)), 10.0),
+        (np.eye(10), 0.0),
+        (2 * np.eye(10), 10.0),
+    ],
+)
 def test_dip_penalty_known_values(matrix, expected):
     assert float(dip_penalty(jnp.asarray(matrix, jnp.float32), 1.0, 1.0)) == pytest.approx(expected)
 
@@ -53,13 +62,17 @@ def test_covariance_matches_numpy_biased_estimate():
 
 def test_gaussian_log_density_standard_normal_at_one():
     assert float(gaussian_log_density(jnp.float32(1.0), jnp.float32(0.0), jnp.float32(0.0))) == pytest.approx(
-        -1.4189385, abs=1e-6)
+        -1.4189385, abs=1e-6
+    )
 
 
-@pytest.mark.parametrize(("num_dim", "num_samples", "low", "high"), [
-    (1, 10000, 0.0, 0.1),
-    (10, 1000, -9 * math.log(1000) - 0.01, -9 * math.log(1000) + 0.01),
-])
+@pytest.mark.parametrize(
+    ("num_dim", "num_samples", "low", "high"),
+    [
+        (1, 10000, 0.0, 0.1),
+        (10, 1000, -9 * math.log(1000) - 0.01, -9 * math.log(1000) + 0.01),
+    ],
+)
 def test_total_correlation_of_identical_posteriors(num_dim, num_samples, low, high):
     # All posteriors equal: the unnormalised estimate is exactly -(d - 1)·log N (disentanglement_lib's test
     # uses N = 10000 for both; d = 10 is checked at N = 1000 to keep the [N, N, d] tensor small).

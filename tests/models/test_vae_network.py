@@ -1,4 +1,4 @@
-"""The study network's layer shapes, initialisation, and the sub-pixel rewrite of the transposed convolutions."""
+"""The study network's layer shapes, initialisation, and the sub-pixel rewrite of its transposed convs."""
 
 import flax.linen as nn
 import jax
@@ -6,18 +6,31 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from models.network import Decoder, Discriminator, Encoder, UpConv, subpixel_conv_transpose
+from models.network import (
+    Decoder,
+    Discriminator,
+    DownConv,
+    Encoder,
+    UpConv,
+    conv_stride2_same,
+    subpixel_conv_transpose,
+)
+
+NHWC = ("NHWC", "HWIO", "NHWC")
 
 
 def _shapes(tree):
-    return {"/".join(str(getattr(k, "key", getattr(k, "idx", k))) for k in path): tuple(leaf.shape)
-            for path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]}
+    return {
+        "/".join(str(getattr(k, "key", getattr(k, "idx", k))) for k in path): tuple(leaf.shape)
+        for path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]
+    }
 
 
 def _intermediate_shapes(module, x):
     def run(inputs):
         variables = module.init(jax.random.PRNGKey(0), inputs)
         return module.apply(variables, inputs, capture_intermediates=True, mutable=["intermediates"])[1]
+
     return _shapes(jax.eval_shape(run, x)["intermediates"])
 
 
@@ -25,14 +38,28 @@ def test_encoder_layer_shapes_follow_disentanglement_lib_code():
     x = jnp.zeros((2, 64, 64, 3))
     params = _shapes(jax.eval_shape(Encoder(10).init, jax.random.PRNGKey(0), x)["params"])
     assert params == {
-        "Conv_0/kernel": (4, 4, 3, 32), "Conv_0/bias": (32,), "Conv_1/kernel": (4, 4, 32, 32), "Conv_1/bias": (32,),
-        "Conv_2/kernel": (2, 2, 32, 64), "Conv_2/bias": (64,), "Conv_3/kernel": (2, 2, 64, 64), "Conv_3/bias": (64,),
-        "Dense_0/kernel": (1024, 256), "Dense_0/bias": (256,), "means/kernel": (256, 10), "means/bias": (10,),
-        "log_var/kernel": (256, 10), "log_var/bias": (10,),
+        "Conv_0/kernel": (4, 4, 3, 32),
+        "Conv_0/bias": (32,),
+        "Conv_1/kernel": (4, 4, 32, 32),
+        "Conv_1/bias": (32,),
+        "Conv_2/kernel": (2, 2, 32, 64),
+        "Conv_2/bias": (64,),
+        "Conv_3/kernel": (2, 2, 64, 64),
+        "Conv_3/bias": (64,),
+        "Dense_0/kernel": (1024, 256),
+        "Dense_0/bias": (256,),
+        "means/kernel": (256, 10),
+        "means/bias": (10,),
+        "log_var/kernel": (256, 10),
+        "log_var/bias": (10,),
     }
     outputs = _intermediate_shapes(Encoder(10), x)
     assert [outputs[f"Conv_{i}/__call__/0"] for i in range(4)] == [
-        (2, 32, 32, 32), (2, 16, 16, 32), (2, 8, 8, 64), (2, 4, 4, 64)]
+        (2, 32, 32, 32),
+        (2, 16, 16, 32),
+        (2, 8, 8, 64),
+        (2, 4, 4, 64),
+    ]
     assert outputs["means/__call__/0"] == outputs["log_var/__call__/0"] == (2, 10)
 
 
@@ -45,61 +72,107 @@ def test_decoder_layer_shapes():
     z = jnp.zeros((2, 10))
     params = _shapes(jax.eval_shape(Decoder(3).init, jax.random.PRNGKey(0), z)["params"])
     assert params == {
-        "Dense_0/kernel": (10, 256), "Dense_0/bias": (256,), "Dense_1/kernel": (256, 1024), "Dense_1/bias": (1024,),
-        "UpConv_0/kernel": (4, 4, 64, 64), "UpConv_0/bias": (64,), "UpConv_1/kernel": (4, 4, 64, 32),
-        "UpConv_1/bias": (32,), "UpConv_2/kernel": (4, 4, 32, 32), "UpConv_2/bias": (32,),
-        "UpConv_3/kernel": (4, 4, 32, 3), "UpConv_3/bias": (3,),
+        "Dense_0/kernel": (10, 256),
+        "Dense_0/bias": (256,),
+        "Dense_1/kernel": (256, 1024),
+        "Dense_1/bias": (1024,),
+        "UpConv_0/kernel": (4, 4, 64, 64),
+        "UpConv_0/bias": (64,),
+        "UpConv_1/kernel": (4, 4, 64, 32),
+        "UpConv_1/bias": (32,),
+        "UpConv_2/kernel": (4, 4, 32, 32),
+        "UpConv_2/bias": (32,),
+        "UpConv_3/kernel": (4, 4, 32, 3),
+        "UpConv_3/bias": (3,),
     }
     outputs = _intermediate_shapes(Decoder(3), z)
     assert [outputs[f"UpConv_{i}/__call__/0"] for i in range(4)] == [
-        (2, 8, 8, 64), (2, 16, 16, 32), (2, 32, 32, 32), (2, 64, 64, 3)]
+        (2, 8, 8, 64),
+        (2, 16, 16, 32),
+        (2, 32, 32, 32),
+        (2, 64, 64, 3),
+    ]
 
 
 def test_discriminator_is_six_dense_1000_then_two_logits():
-    params = _shapes(jax.eval_shape(Discriminator().init, jax.random.PRNGKey(0), jnp.zeros((5, 10)))["params"])
+    params = _shapes(
+        jax.eval_shape(Discriminator().init, jax.random.PRNGKey(0), jnp.zeros((5, 10)))["params"]
+    )
     kernels = [params[f"Dense_{i}/kernel"] for i in range(7)]
     assert kernels == [(10, 1000)] + [(1000, 1000)] * 5 + [(1000, 2)]
 
 
 def test_initialisation_is_glorot_uniform_with_zero_biases():
-    params = Encoder(10).init(jax.random.PRNGKey(0), jnp.zeros((1, 64, 64, 1)))["params"]
+    params = jax.jit(Encoder(10).init)(jax.random.PRNGKey(0), jnp.zeros((1, 64, 64, 1)))["params"]
     kernel = np.asarray(params["Dense_0"]["kernel"])
     limit = np.sqrt(6.0 / (1024 + 256))
     assert kernel.max() <= limit and kernel.min() >= -limit
     assert kernel.std() == pytest.approx(limit / np.sqrt(3.0), rel=0.02)  # uniform(-a, a) has std a/√3
-    assert all(not np.any(leaf) for path, leaf in jax.tree_util.tree_flatten_with_path(params)[0]
-               if path[-1].key == "bias")
+    assert all(
+        not np.any(leaf)
+        for path, leaf in jax.tree_util.tree_flatten_with_path(params)[0]
+        if path[-1].key == "bias"
+    )
 
 
 @pytest.mark.parametrize(("shape", "features"), [((3, 4, 4, 64), 64), ((2, 8, 8, 64), 32), ((2, 5, 7, 6), 3)])
-def test_subpixel_transposed_conv_equals_flax_conv_transpose(shape, features):
+def test_upconv_equals_flax_conv_transpose(shape, features):
     key_x, key_p = jax.random.split(jax.random.PRNGKey(1))
     x = jax.random.normal(key_x, shape)
     reference = nn.ConvTranspose(features, (4, 4), (2, 2), padding="SAME")
-    variables = reference.init(key_p, x)
-    variables = jax.tree.map(lambda p: p + 0.1, variables)  # non-zero bias too
-    expected = reference.apply(variables, x)
-    for method in ("subpixel", "lax"):
-        np.testing.assert_allclose(UpConv(features, method).apply(variables, x), expected, atol=1e-5)
+    variables = jax.jit(reference.init)(key_p, x)  # random Glorot kernel, as in training
+    variables["params"]["bias"] = jax.random.normal(key_p, (features,))
+    expected = jax.jit(reference.apply)(variables, x)
+    for impl in ("matmul", "xla"):
+        np.testing.assert_allclose(jax.jit(UpConv(features, impl).apply)(variables, x), expected, atol=1e-5)
 
 
-def test_subpixel_transposed_conv_gradients_match_lax():
-    key_x, key_k = jax.random.split(jax.random.PRNGKey(2))
-    x = jax.random.normal(key_x, (2, 8, 8, 16))
-    kernel = jax.random.normal(key_k, (4, 4, 16, 8))
-    target = jnp.sin(jnp.arange(2 * 16 * 16 * 8, dtype=jnp.float32)).reshape(2, 16, 16, 8)
+@pytest.mark.parametrize(
+    ("shape", "kernel", "features"), [((2, 64, 64, 1), 4, 32), ((3, 8, 8, 32), 2, 64), ((2, 8, 6, 5), 4, 7)]
+)
+def test_downconv_equals_flax_strided_conv(shape, kernel, features):
+    key_x, key_p = jax.random.split(jax.random.PRNGKey(3))
+    x = jax.random.normal(key_x, shape)
+    reference = nn.Conv(features, (kernel, kernel), (2, 2), padding="SAME")
+    variables = jax.jit(reference.init)(key_p, x)
+    variables["params"]["bias"] = jax.random.normal(key_p, (features,))
+    expected = jax.jit(reference.apply)(variables, x)
+    for impl in ("matmul", "xla"):
+        got = jax.jit(DownConv(features, kernel, impl).apply)(variables, x)
+        np.testing.assert_allclose(got, expected, atol=1e-5)
 
-    def loss(fn):
-        return lambda xx, kk: jnp.sum(fn(xx, kk) * target)
 
-    reference = loss(lambda xx, kk: jax.lax.conv_transpose(xx, kk, (2, 2), "SAME",
-                                                           dimension_numbers=("NHWC", "HWIO", "NHWC")))
-    grads = jax.grad(loss(subpixel_conv_transpose), argnums=(0, 1))(x, kernel)
-    expected = jax.grad(reference, argnums=(0, 1))(x, kernel)
-    for got, want in zip(grads, expected, strict=True):
+@pytest.mark.parametrize(
+    ("rewritten", "reference", "x_shape", "k_shape"),
+    [
+        (
+            subpixel_conv_transpose,
+            lambda x, k: jax.lax.conv_transpose(x, k, (2, 2), "SAME", dimension_numbers=NHWC),
+            (2, 8, 8, 16),
+            (4, 4, 16, 8),
+        ),
+        (
+            conv_stride2_same,
+            lambda x, k: jax.lax.conv_general_dilated(x, k, (2, 2), "SAME", dimension_numbers=NHWC),
+            (2, 16, 16, 8),
+            (4, 4, 8, 16),
+        ),
+    ],
+)
+def test_rewritten_convolutions_have_the_same_gradients(rewritten, reference, x_shape, k_shape):
+    key_x, key_k, key_t = jax.random.split(jax.random.PRNGKey(2), 3)
+    x, kernel = jax.random.normal(key_x, x_shape), jax.random.normal(key_k, k_shape)
+    target = jax.random.normal(key_t, jax.eval_shape(reference, x, kernel).shape)
+
+    def grads(fn):
+        return jax.jit(jax.grad(lambda xx, kk: jnp.sum(fn(xx, kk) * target), argnums=(0, 1)))(x, kernel)
+
+    for got, want in zip(grads(rewritten), grads(reference), strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
-def test_subpixel_rejects_other_kernel_sizes():
+def test_rewrites_reject_shapes_they_do_not_cover():
     with pytest.raises(ValueError, match="4x4 kernel"):
         subpixel_conv_transpose(jnp.zeros((1, 4, 4, 2)), jnp.zeros((3, 3, 2, 2)))
+    with pytest.raises(ValueError, match="even square kernel and image"):
+        conv_stride2_same(jnp.zeros((1, 5, 4, 2)), jnp.zeros((4, 4, 2, 2)))

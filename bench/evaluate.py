@@ -1,0 +1,257 @@
+"""Benchmark the evaluation: seconds per metric per model at the study's sizes, ours beside
+disentanglement_lib 1.5 on the same representation in the same run; and the fast GBT backend against the
+faithful one (speed-up and Spearman rank correlation of the scores over varied representations).
+
+    .venv/bin/python bench/evaluate.py [--json] [--metrics dci,mig,...] [--jobs 1,2] [--no-dlib]
+    .venv/bin/python bench/evaluate.py --compare-backends 8 [--dci-train 2000 --dci-test 1000
+                                       --downstream-sizes 10,100,1000 --num-test 1000] [--json]
+
+The representation is synthetic: ground-truth factors with dSprites' sizes (3, 6, 40, 32, 32) drawn from
+`theorem1.FactorizedUniform`, whose observation is the latent z itself, and a model-like 10-dimensional code
+(z mixed by a near-identity matrix, with noise, plus 5 noise dimensions). No trained models are involved, so
+the numbers time the metrics alone, without encoder cost. Each row: suite, metric, n_jobs, gbt_backend,
+seconds, scores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import platform
+import sys
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(
+    0, str(ROOT / "tests" / "evaluation")
+)  # the disentanglement_lib import shim of the oracle tests
+
+import numpy as np  # noqa: E402
+from scipy import stats  # noqa: E402
+
+from evaluation import METRICS, MetricsConfig, evaluate  # noqa: E402
+from evaluation.config import DownstreamConfig, SplitConfig  # noqa: E402
+from evaluation.theorem1 import FactorizedUniform  # noqa: E402
+
+DSPRITES_SIZES = (3, 6, 40, 32, 32)
+MACHINE = f"{platform.processor() or platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores"
+
+
+def synthetic_representation(mixing: float, noise: float, seed: int):
+    """A batched (R = 1) representation of z: ((z - .5) M^T + noise, 5 noise dims), M = (1-a) I + a Q."""
+    rng = np.random.default_rng(seed)
+    q, _ = np.linalg.qr(rng.normal(size=(5, 5)))
+    matrix = (1.0 - mixing) * np.eye(5) + mixing * q
+
+    def represent(observations: np.ndarray) -> np.ndarray:
+        z = observations.reshape(observations.shape[0], -1).astype(np.float64) - 0.5
+        signal = z @ matrix.T + noise * rng.normal(size=z.shape)
+        codes = np.hstack([signal, 0.05 * rng.normal(size=z.shape)])
+        return codes[None].astype(np.float32)
+
+    return represent
+
+
+class DlibData:
+    """Our toy ground truth behind disentanglement_lib's GroundTruthData interface (RandomState)."""
+
+    def __init__(self, data: FactorizedUniform):
+        self._data = data
+        self.num_factors = len(data.factor_sizes)
+
+    def sample_factors(self, num, random_state):
+        return np.column_stack([random_state.randint(s, size=num) for s in self._data.factor_sizes])
+
+    def sample_observations_from_factors(self, factors, random_state):
+        z = (factors + random_state.random_sample(factors.shape)) / np.asarray(self._data.factor_sizes)
+        return z.astype(np.float32).reshape(-1, *self._data.observation_shape)
+
+    def sample(self, num, random_state):
+        factors = self.sample_factors(num, random_state)
+        return factors, self.sample_observations_from_factors(factors, random_state)
+
+    def sample_observations(self, num, random_state):
+        return self.sample(num, random_state)[1]
+
+
+def dlib_metric(dl, metric: str, config: MetricsConfig):
+    """disentanglement_lib's function for `metric` at the study's sizes: fn(data, represent, rs)."""
+    gin = dl.gin
+    gin.parse_config(["prune_dims.threshold = 0.05"])
+    sizes = list(config.downstream.train_sizes)
+    calls = {
+        "beta_vae_score": lambda d, r, rs: dl.beta_vae.compute_beta_vae_sklearn(
+            d, r, rs, None, 64, 10_000, 5_000
+        ),
+        "factor_vae_score": lambda d, r, rs: dl.factor_vae.compute_factor_vae(
+            d, r, rs, None, 64, 10_000, 5_000, 10_000
+        ),
+        "mig": lambda d, r, rs: dl.mig.compute_mig(d, r, rs, None, 10_000),
+        "dci": lambda d, r, rs: dl.dci.compute_dci(d, r, rs, None, 10_000, 5_000),
+        "modularity_explicitness": lambda d, r, rs: (
+            dl.modularity_explicitness.compute_modularity_explicitness(d, r, rs, None, 10_000, 5_000)
+        ),
+        "sap_score": lambda d, r, rs: dl.sap_score.compute_sap(
+            d, r, rs, None, 10_000, 5_000, continuous_factors=False
+        ),
+        "unsupervised": lambda d, r, rs: dl.unsupervised_metrics.unsupervised_metrics(d, r, rs, None, 10_000),
+    }
+    predictors = {
+        "downstream_lr": "@logistic_regression_cv",
+        "downstream_gbt": "@gradient_boosting_classifier",
+    }
+    if metric in predictors:
+
+        def run(d, r, rs):
+            gin.parse_config([f"predictor.predictor_fn = {predictors[metric]}"])
+            return dl.downstream_task.compute_downstream_task(d, r, rs, None, sizes, 5_000)
+
+        return run
+    return calls[metric]
+
+
+def time_suite(metrics, jobs, with_dlib: bool) -> list[dict]:
+    """Seconds per metric at study sizes: ours for each n_jobs, then disentanglement_lib (one core)."""
+    data = FactorizedUniform(DSPRITES_SIZES)
+    represent = synthetic_representation(mixing=0.2, noise=0.1, seed=0)
+    rows = []
+    for metric in metrics:
+        for n_jobs in jobs:
+            config = dataclasses.replace(MetricsConfig.study(), metrics=(metric,), n_jobs=n_jobs)
+            start = time.perf_counter()
+            records = evaluate(data, represent, config, seed=0)[0]
+            rows.append(
+                _row(
+                    "ours",
+                    metric,
+                    n_jobs,
+                    "sklearn",
+                    time.perf_counter() - start,
+                    {r.score: r.value for r in records},
+                )
+            )
+        if with_dlib:
+            import dlib_oracle
+
+            dl = dlib_oracle.load()
+            if dl is None:
+                raise SystemExit(
+                    "disentanglement_lib is not installed: pip install '.[oracle]' or pass --no-dlib"
+                )
+            run = dlib_metric(dl, metric, MetricsConfig.study())
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                scores = run(DlibData(data), lambda obs: represent(obs)[0], np.random.RandomState(0))
+            rows.append(
+                _row(
+                    "disentanglement_lib",
+                    metric,
+                    1,
+                    "sklearn",
+                    time.perf_counter() - start,
+                    {k: float(v) for k, v in scores.items()},
+                )
+            )
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    return rows
+
+
+def compare_backends(count: int, config: MetricsConfig, jobs: int) -> list[dict]:
+    """Time DCI + downstream GBT with each backend on `count` varied representations; Spearman per score."""
+    data = FactorizedUniform(DSPRITES_SIZES)
+    settings = [
+        (mixing, noise) for mixing in np.linspace(0.0, 1.0, (count + 1) // 2) for noise in (0.05, 0.3)
+    ]
+    rows, values = [], {"sklearn": [], "lightgbm": []}
+    for i, (mixing, noise) in enumerate(settings[:count]):
+        for backend in ("sklearn", "lightgbm"):
+            cfg = dataclasses.replace(
+                config, gbt_backend=backend, n_jobs=jobs, metrics=("dci", "downstream_gbt")
+            )
+            start = time.perf_counter()
+            records = evaluate(data, synthetic_representation(mixing, noise, seed=i), cfg, seed=0)[0]
+            scores = {f"{r.metric}/{r.score}": r.value for r in records if "factor_" not in r.score}
+            values[backend].append(scores)
+            rows.append(
+                _row(
+                    "ours",
+                    "dci+downstream_gbt",
+                    jobs,
+                    backend,
+                    time.perf_counter() - start,
+                    scores,
+                    representation={"mixing": float(mixing), "noise": noise},
+                )
+            )
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    summary = {
+        "suite": "backend_comparison",
+        "representations": len(values["sklearn"]),
+        "speedup": sum(r["seconds"] for r in rows if r["gbt_backend"] == "sklearn")
+        / sum(r["seconds"] for r in rows if r["gbt_backend"] == "lightgbm"),
+        "spearman": {},
+    }
+    for name in values["sklearn"][0]:
+        a = [s[name] for s in values["sklearn"]]
+        b = [s[name] for s in values["lightgbm"]]
+        summary["spearman"][name] = float(stats.spearmanr(a, b).statistic)
+    return [*rows, summary]
+
+
+def _row(suite, metric, n_jobs, backend, seconds, scores, **extra) -> dict:
+    return {
+        "suite": suite,
+        "metric": metric,
+        "n_jobs": n_jobs,
+        "gbt_backend": backend,
+        "seconds": round(seconds, 3),
+        "scores": scores,
+        "machine": MACHINE,
+        **extra,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--json", action="store_true", help="print the result rows as one JSON list")
+    parser.add_argument("--metrics", default=",".join(METRICS), help="comma-separated metrics to time")
+    parser.add_argument("--jobs", default="1,2", help="n_jobs values for our suite")
+    parser.add_argument("--no-dlib", action="store_true", help="skip disentanglement_lib")
+    parser.add_argument(
+        "--compare-backends",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: sklearn vs lightgbm GBT on N varied representations",
+    )
+    parser.add_argument("--dci-train", type=int, default=10_000)
+    parser.add_argument("--dci-test", type=int, default=5_000)
+    parser.add_argument("--downstream-sizes", default="10,100,1000,10000")
+    parser.add_argument("--num-test", type=int, default=5_000)
+    args = parser.parse_args()
+    if args.compare_backends:
+        sizes = tuple(int(s) for s in args.downstream_sizes.split(","))
+        config = dataclasses.replace(
+            MetricsConfig.study(),
+            dci=SplitConfig(args.dci_train, args.dci_test),
+            downstream=DownstreamConfig(sizes, args.num_test, (sizes[1], sizes[-1])),
+        )
+        rows = compare_backends(args.compare_backends, config, int(args.jobs.split(",")[-1]))
+    else:
+        rows = time_suite(args.metrics.split(","), [int(j) for j in args.jobs.split(",")], not args.no_dlib)
+    if args.json:
+        print(json.dumps(rows, indent=1))
+    else:
+        for row in rows:
+            print({k: v for k, v in row.items() if k != "scores"})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""MetricsConfig: profiles, the Hydra group files that mirror them, and clear errors on bad values."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from evaluation import MetricsConfig
+
+CONF = Path(__file__).resolve().parents[2] / "conf" / "metrics"
+
+
+@pytest.mark.parametrize("profile", ["study", "small"])
+def test_yaml_group_mirrors_the_profile(profile):
+    values = yaml.safe_load((CONF / f"{profile}.yaml").read_text())
+    assert MetricsConfig.from_dict(values) == getattr(MetricsConfig, profile)()
+    assert values == getattr(MetricsConfig, profile)().to_dict()
+
+
+def test_study_profile_is_the_papers_setting():
+    study = MetricsConfig.study()
+    assert (
+        study.beta_vae_score.batch_size,
+        study.beta_vae_score.num_train,
+        study.beta_vae_score.num_eval,
+    ) == (64, 10_000, 5_000)
+    assert study.factor_vae_score.prune_threshold == 0.05
+    assert study.downstream.train_sizes == (10, 100, 1_000, 10_000)
+    assert (study.dci.num_train, study.dci.num_test, study.num_bins, study.gbt_backend) == (
+        10_000,
+        5_000,
+        20,
+        "sklearn",
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"gbt_backend": "xgboost"}, "gbt_backend must be one of"),
+        ({"metrics": ["mig", "irs"]}, r"unknown metric\(s\) \['irs'\]"),
+        ({"dci": {"num_train": 1}}, "num_train = 1 is too small"),
+        ({"dci": {"num_tests": 5}}, r"unknown key\(s\) \['num_tests'\] in metrics.dci"),
+        (
+            {"downstream": {"train_sizes": [10, 100], "efficiency_sizes": [100, 1000]}},
+            "must be two of train_sizes",
+        ),
+        ({"n_jobs": 0}, "n_jobs must be >= 1"),
+    ],
+)
+def test_bad_values_are_named(values, message):
+    with pytest.raises(ValueError, match=message):
+        MetricsConfig.from_dict(values)
