@@ -37,9 +37,9 @@ from data._registry import PROCEDURAL_DIR  # noqa: E402
 
 RENDERERS = {"dsprites": _dsprites.render, "shapes3d": _shapes3d.render}
 BATCH = 64
-# On CPU the first gathers from a fresh multi-GB buffer are slow (first touches of its memory pages), so
-# the device timing starts after gathering random batches for this long.
-WARM_UP_SECONDS = 10.0
+# On CPU the first few hundred random gathers from a fresh multi-GB buffer run 20-50x slower than the rest
+# (memory-page effects), so the device timing starts after this many untimed batches.
+WARM_UP_CALLS = 1000
 
 
 def time_render(name: str, keep_in: Path | None) -> dict:
@@ -110,9 +110,7 @@ def time_device_sampling(dataset: data.GroundTruthData, steps: int) -> dict:
         return dataset.jax_observations(images[rows], variant)
 
     keys = jax.random.split(jax.random.key(0), steps + 1)
-    warm_until, warm_key = time.perf_counter() + WARM_UP_SECONDS, jax.random.key(1)
-    while time.perf_counter() < warm_until:  # compile, then gather from everywhere until throughput settles
-        warm_key, key = jax.random.split(warm_key)
+    for key in jax.random.split(jax.random.key(1), WARM_UP_CALLS):  # compile, then let throughput settle
         batch(images, key).block_until_ready()
     start = time.perf_counter()
     for key in keys[1:]:
@@ -136,9 +134,7 @@ def main() -> None:
     )
     parser.add_argument("--datasets", default=",".join(data.DATASET_NAMES), help="comma-separated names")
     parser.add_argument("--skip-render", default="", help="comma-separated renderers not to time")
-    parser.add_argument(
-        "--data-dir", type=Path, default=None, help="data directory (default: the usual one)"
-    )
+    parser.add_argument("--data-dir", type=Path, default=None, help="data directory (default: the usual one)")
     parser.add_argument(
         "--keep-render", action="store_true", help="move timed renders into the data directory's cache"
     )

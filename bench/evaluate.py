@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import platform
 import sys
 import time
@@ -30,6 +31,7 @@ sys.path.insert(
     0, str(ROOT / "tests" / "evaluation")
 )  # the disentanglement_lib import shim of the oracle tests
 
+import dlib_oracle  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy import stats  # noqa: E402
 
@@ -38,7 +40,7 @@ from evaluation.config import DownstreamConfig, SplitConfig  # noqa: E402
 from evaluation.theorem1 import FactorizedUniform  # noqa: E402
 
 DSPRITES_SIZES = (3, 6, 40, 32, 32)
-MACHINE = f"{platform.processor() or platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores"
+MACHINE = f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores"
 
 
 def synthetic_representation(mixing: float, noise: float, seed: int):
@@ -114,50 +116,36 @@ def dlib_metric(dl, metric: str, config: MetricsConfig):
     return calls[metric]
 
 
-def time_suite(metrics, jobs, with_dlib: bool) -> list[dict]:
-    """Seconds per metric at study sizes: ours for each n_jobs, then disentanglement_lib (one core)."""
+def time_suite(metrics, jobs, backends, with_dlib: bool) -> list[dict]:
+    """Seconds per metric at study sizes: ours for each n_jobs (and GBT backend), then disentanglement_lib."""
     data = FactorizedUniform(DSPRITES_SIZES)
     represent = synthetic_representation(mixing=0.2, noise=0.1, seed=0)
+    dl = dlib_oracle.load() if with_dlib else None
+    if with_dlib and dl is None:
+        raise SystemExit("disentanglement_lib is not installed: pip install '.[oracle]' or pass --no-dlib")
     rows = []
     for metric in metrics:
-        for n_jobs in jobs:
-            config = dataclasses.replace(MetricsConfig.study(), metrics=(metric,), n_jobs=n_jobs)
-            start = time.perf_counter()
-            records = evaluate(data, represent, config, seed=0)[0]
-            rows.append(
-                _row(
-                    "ours",
-                    metric,
-                    n_jobs,
-                    "sklearn",
-                    time.perf_counter() - start,
-                    {r.score: r.value for r in records},
+        for backend in backends if metric in ("dci", "downstream_gbt") else ["sklearn"]:
+            for n_jobs in jobs:
+                config = dataclasses.replace(
+                    MetricsConfig.study(), metrics=(metric,), n_jobs=n_jobs, gbt_backend=backend
                 )
-            )
-        if with_dlib:
-            import dlib_oracle
-
-            dl = dlib_oracle.load()
-            if dl is None:
-                raise SystemExit(
-                    "disentanglement_lib is not installed: pip install '.[oracle]' or pass --no-dlib"
-                )
+                start = time.perf_counter()
+                records = evaluate(data, represent, config, seed=0)[0]
+                scores = {r.score: r.value for r in records}
+                rows.append(_row("ours", metric, n_jobs, backend, time.perf_counter() - start, scores))
+                print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+        if dl is not None:
             run = dlib_metric(dl, metric, MetricsConfig.study())
             start = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 scores = run(DlibData(data), lambda obs: represent(obs)[0], np.random.RandomState(0))
+            scores = {k: float(v) for k, v in scores.items()}
             rows.append(
-                _row(
-                    "disentanglement_lib",
-                    metric,
-                    1,
-                    "sklearn",
-                    time.perf_counter() - start,
-                    {k: float(v) for k, v in scores.items()},
-                )
+                _row("disentanglement_lib", metric, 1, "sklearn", time.perf_counter() - start, scores)
             )
-        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     return rows
 
 
@@ -223,6 +211,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the result rows as one JSON list")
     parser.add_argument("--metrics", default=",".join(METRICS), help="comma-separated metrics to time")
     parser.add_argument("--jobs", default="1,2", help="n_jobs values for our suite")
+    parser.add_argument("--gbt-backends", default="sklearn,lightgbm", help="backends timed for DCI/GBT")
     parser.add_argument("--no-dlib", action="store_true", help="skip disentanglement_lib")
     parser.add_argument(
         "--compare-backends",
@@ -245,7 +234,8 @@ def main() -> None:
         )
         rows = compare_backends(args.compare_backends, config, int(args.jobs.split(",")[-1]))
     else:
-        rows = time_suite(args.metrics.split(","), [int(j) for j in args.jobs.split(",")], not args.no_dlib)
+        jobs = [int(j) for j in args.jobs.split(",")]
+        rows = time_suite(args.metrics.split(","), jobs, args.gbt_backends.split(","), not args.no_dlib)
     if args.json:
         print(json.dumps(rows, indent=1))
     else:

@@ -52,6 +52,21 @@ class GroundTruthData:
                 f"{self.images.shape[0]} images"
             )
 
+    def __getstate__(self) -> dict:
+        """Pickle memory-mapped `images` as their cache file, not their gigabytes (Ray ships data sets)."""
+        state = dict(self.__dict__)
+        if isinstance(self.images, np.memmap) and self.images.filename:
+            whole = np.load(self.images.filename, mmap_mode="r")  # a view of part of a file keeps its bytes
+            if whole.shape == self.images.shape and whole.dtype == self.images.dtype:
+                state["images"] = _MappedFile(str(self.images.filename))
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        """Reopen a cache file pickled by `__getstate__`, read-only memory-mapped."""
+        if isinstance(state["images"], _MappedFile):
+            state["images"] = np.load(state["images"].path, mmap_mode="r")
+        self.__dict__.update(state)
+
     @property
     def observation_shape(self) -> tuple[int, int, int]:
         """(H, W, C) of an observation as the model sees it (three channels for the coloured variants)."""
@@ -84,9 +99,7 @@ class GroundTruthData:
                     f"{self.name} has nuisance factors {self.nuisance_sizes}: pass an rng to "
                     "index_of so that they can be drawn"
                 )
-            nuisance = rng.integers(
-                0, self.nuisance_sizes, size=(factors.shape[0], len(self.nuisance_sizes))
-            )
+            nuisance = rng.integers(0, self.nuisance_sizes, size=(factors.shape[0], len(self.nuisance_sizes)))
             factors = np.concatenate([factors, nuisance.astype(np.int64)], axis=1)
         grid = self.factor_sizes + self.nuisance_sizes
         flat = np.ravel_multi_index(tuple(factors.T), grid).astype(np.int64)
@@ -125,6 +138,13 @@ class GroundTruthData:
                     f"{self.name}: factor {name} must lie in [0, {size - 1}], got {int(factors[bad, k][0])}"
                 )
         return factors.astype(np.int64, copy=False)
+
+
+@dataclass(frozen=True)
+class _MappedFile:
+    """Stands for a memory-mapped `.npy` cache inside a pickle."""
+
+    path: str
 
 
 def to_unit_np(images_u8: np.ndarray) -> np.ndarray:

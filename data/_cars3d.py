@@ -20,11 +20,11 @@ PUBLIC_URL = "http://www.scottreed.info/files/nips2015-analogy-data.tar.gz (fold
 FACTOR_NAMES = ("elevation", "azimuth", "object")
 NUM_OBJECTS = 183
 FACTOR_SIZES = (4, 24, NUM_OBJECTS)
-SUBDIRS = ("cars", "cars3d", ".")
+SUBDIRS = ("cars", "cars3d")  # a folder of its own: SmallNORB files are .mat files too
 
 
 def find_files(root: Path) -> list[Path]:
-    """The sorted `.mat` files of the first directory under `root` that has any (cars/, cars3d/, root)."""
+    """The sorted `.mat` files of the first of `root`/cars, `root`/cars3d that has any."""
     for sub in SUBDIRS:
         files = sorted((root / sub).glob("*.mat")) if (root / sub).is_dir() else []
         if files:
@@ -39,9 +39,7 @@ def from_files(paths: list[Path], cache_dir: Path) -> GroundTruthData:
             f"{paths[0].parent}: found {len(paths)} .mat files, Cars3D has {NUM_OBJECTS}; "
             f"unpack the complete archive from {PUBLIC_URL}"
         )
-    return GroundTruthData(
-        "cars3d", FACTOR_NAMES, FACTOR_SIZES, load_files(paths, cache_dir), source="file"
-    )
+    return GroundTruthData("cars3d", FACTOR_NAMES, FACTOR_SIZES, load_files(paths, cache_dir), source="file")
 
 
 def load_files(paths: list[Path], cache_dir: Path) -> np.ndarray:
@@ -65,9 +63,7 @@ def _read_object(path: Path) -> np.ndarray:
     try:
         mesh = scipy.io.loadmat(path)["im"]
     except KeyError as err:
-        raise DataFormatError(
-            f"{path} has no variable 'im'; is it a Cars3D file from {PUBLIC_URL}?"
-        ) from err
+        raise DataFormatError(f"{path} has no variable 'im'; is it a Cars3D file from {PUBLIC_URL}?") from err
     except (ValueError, OSError, TypeError, IndexError, scipy.io.matlab.MatReadError) as err:
         raise unreadable(path, ".mat file", err, PUBLIC_URL) from err
     if mesh.ndim != 5 or mesh.shape[2:] != (3, 24, 4) or mesh.dtype != np.uint8:

@@ -42,9 +42,7 @@ def candidate_paths(root: Path) -> list[Path]:
 
 def from_file(path: Path, cache_dir: Path) -> GroundTruthData:
     """dSprites from the published `.npz` (converted once into `cache_dir`)."""
-    return GroundTruthData(
-        "dsprites", FACTOR_NAMES, FACTOR_SIZES, load_file(path, cache_dir), source="file"
-    )
+    return GroundTruthData("dsprites", FACTOR_NAMES, FACTOR_SIZES, load_file(path, cache_dir), source="file")
 
 
 def procedural(cache_dir: Path) -> GroundTruthData:
@@ -84,9 +82,7 @@ def _latents_sizes(path: Path) -> tuple[int, ...]:
     try:
         with np.load(path, allow_pickle=True, encoding="latin1") as archive:
             if "metadata" not in archive.files:
-                raise DataFormatError(
-                    f"{path} has no 'metadata' (found {archive.files}); is it {FILE_NAME}?"
-                )
+                raise DataFormatError(f"{path} has no 'metadata' (found {archive.files}); is it {FILE_NAME}?")
             metadata = archive["metadata"][()]
     except DataFormatError:
         raise

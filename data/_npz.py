@@ -23,9 +23,7 @@ class NpzMember:
         self.path, self.key, self._stream = path, key, stream
         version = np.lib.format.read_magic(stream)
         reader = (
-            np.lib.format.read_array_header_1_0
-            if version == (1, 0)
-            else np.lib.format.read_array_header_2_0
+            np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
         )
         self.shape, fortran_order, self.dtype = reader(stream)
         if fortran_order or self.dtype.hasobject:

@@ -31,9 +31,7 @@ def candidate_paths(root: Path) -> list[Path]:
 
 def from_file(path: Path, cache_dir: Path) -> GroundTruthData:
     """3D Shapes from a published `.h5` or `.npz` (converted once into `cache_dir`)."""
-    return GroundTruthData(
-        "shapes3d", FACTOR_NAMES, FACTOR_SIZES, load_file(path, cache_dir), source="file"
-    )
+    return GroundTruthData("shapes3d", FACTOR_NAMES, FACTOR_SIZES, load_file(path, cache_dir), source="file")
 
 
 def procedural(cache_dir: Path) -> GroundTruthData:

@@ -43,9 +43,7 @@ def render_factors(factors: np.ndarray) -> np.ndarray:
     views = np.ravel_multi_index(tuple(factors[:, 3:].T), FACTOR_SIZES[3:])
     coverage = np.stack([_view_coverage(int(v)) for v in views])  # [n, 3, H, W]
     colours = hue_colours()[factors[:, :3]]  # [n, 3 surfaces, 3 channels]
-    image = np.einsum(
-        "nshw,nsc->nhwc", coverage, colours, optimize=True
-    )  # in [0, 1]: coverages sum to <= 1
+    image = np.einsum("nshw,nsc->nhwc", coverage, colours, optimize=True)  # in [0, 1]: coverages sum to <= 1
     return (image * np.float32(255.0) + np.float32(0.5)).astype(np.uint8)
 
 
@@ -62,9 +60,7 @@ def _view_coverage(view: int) -> np.ndarray:
 
 def _camera_rays(azimuth: float) -> tuple[np.ndarray, np.ndarray]:
     """Camera origin [3] and unit ray directions [(64 S)^2, 3] of the camera orbiting at `azimuth`."""
-    origin = np.array(
-        [CAMERA_DISTANCE * np.sin(azimuth), CAMERA_HEIGHT, -CAMERA_DISTANCE * np.cos(azimuth)]
-    )
+    origin = np.array([CAMERA_DISTANCE * np.sin(azimuth), CAMERA_HEIGHT, -CAMERA_DISTANCE * np.cos(azimuth)])
     forward = np.array([0.0, LOOK_AT_HEIGHT, 0.0]) - origin
     forward /= np.linalg.norm(forward)
     right = np.cross([0.0, 1.0, 0.0], forward)

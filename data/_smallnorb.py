@@ -91,12 +91,12 @@ def read_binary_matrix(path: Path) -> np.ndarray:
 
 
 def load_files(directory: Path, cache_dir: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Images uint8 [n, 64, 64, 1] (cached) and factors int64 [n, 5] (category, elevation, azimuth index,
-    lighting, instance) of both chunks in `directory`, training first."""
+    """Images uint8 [n, 64, 64, 1] (cached) and factors int64 [n, 5] of both chunks, training first.
+
+    The factor columns are category, elevation, azimuth index, lighting and instance.
+    """
     paths = dict(zip(itertools.product(CHUNKS, KINDS), file_paths(directory), strict=True))
-    factors = np.concatenate(
-        [_chunk_factors(paths[chunk, "cat"], paths[chunk, "info"]) for chunk in CHUNKS]
-    )
+    factors = np.concatenate([_chunk_factors(paths[chunk, "cat"], paths[chunk, "info"]) for chunk in CHUNKS])
     images = [read_binary_matrix(paths[chunk, "dat"]) for chunk in CHUNKS]
     for chunk, dat in zip(CHUNKS, images, strict=True):
         if dat.ndim != 4 or dat.shape[1:] != (2, 96, 96) or dat.dtype != np.uint8:

@@ -4,7 +4,7 @@ results into scores. `evaluate` pools the fits of all metrics and replicas into 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from evaluation.fits import FitResult, FitTask
@@ -32,7 +32,7 @@ class MetricPlan:
     metric: str
     score_names: tuple[str, ...]
     params: dict[str, Any]
-    jobs: list[ReplicaJob | ValueError] = field(default_factory=list)
+    jobs: list[ReplicaJob | ValueError]  # per replica, or the ValueError that replica's inputs raised
 
 
 def per_replica(num_replicas: int, build: Callable[[int], ReplicaJob]) -> list[ReplicaJob | ValueError]:

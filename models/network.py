@@ -86,7 +86,12 @@ def subpixel_conv_transpose(x: jax.Array, kernel: jax.Array) -> jax.Array:
 
 
 class DownConv(nn.Module):
-    """Stride-2 SAME convolution with `nn.Conv`'s parameters (`kernel`, `bias`) and a choice of kernel."""
+    """Stride-2 SAME convolution with `nn.Conv`'s parameters (`kernel`, `bias`).
+
+    With impl "matmul" it is computed by `conv_stride2_same` where that is the faster form on XLA:CPU: 2x2
+    kernels (space-to-depth makes them a single matrix product) and narrow inputs (the first layer). For a 4x4
+    kernel over 32 channels, copying out the patches costs more than `lax`'s convolution (docs/bench/train.md).
+    """
 
     features: int
     kernel_size: int
@@ -98,7 +103,7 @@ class DownConv(nn.Module):
             "kernel", glorot, (self.kernel_size, self.kernel_size, x.shape[-1], self.features)
         )
         bias = self.param("bias", zeros, (self.features,))
-        if self.impl == "matmul":
+        if self.impl == "matmul" and (self.kernel_size == 2 or x.shape[-1] < 8):
             y = conv_stride2_same(x, kernel)
         else:
             y = lax.conv_general_dilated(x, kernel, (2, 2), "SAME", dimension_numbers=_NHWC)

@@ -82,9 +82,9 @@ def _execute(root: DictConfig, todo: list[RunSpec], counts: Counter, total: int,
     try:
         platform = resolve_platform(root.launcher, ray_platform)
         jobs = pack(todo, replicas_per_job(root.launcher, platform))
-        cache = str(Path(root.compilation_cache).resolve()) if root.compilation_cache else None
-        ctx = JobContext(str(out), root.grid.name, root.data_dir, tuple(root.launcher.transient_errors),
-                         cache)
+        absolute = lambda path: str(Path(path).resolve()) if path else None  # workers may run elsewhere
+        ctx = JobContext(str(out), root.grid.name, absolute(root.data_dir),
+                         tuple(root.launcher.transient_errors), absolute(root.compilation_cache))
         if show_progress:
             print(f"{len(todo)} runs to do in {len(jobs)} jobs on {where}", flush=True)
         submitter = JobSubmitter(root.launcher, ctx)
@@ -98,8 +98,8 @@ def _execute(root: DictConfig, todo: list[RunSpec], counts: Counter, total: int,
                 try:
                     rows = ray.get(ready[0])
                 except ray.exceptions.RayError as err:
-                    error = f"{type(err).__name__}: {err}"
-                    rows = {"runs": failed_rows(job.runs, job.job_id, ctx.sweep, error)}
+                    error = f"{type(err).__name__}: {err}"  # the worker is gone: its host is unknown
+                    rows = {"runs": failed_rows(job.runs, job.job_id, ctx.sweep, error, host="unknown")}
                 commit_job(store, job.dataset, job.objective, job.job_id, to_tables(rows), recorded)
                 ctx.marker(job.job_id).unlink(missing_ok=True)
                 progress.update(row["status"] for row in rows["runs"])

@@ -28,7 +28,7 @@ STUDY_OBJECTIVES = ("beta_vae", "factor_vae", "dip_vae_i", "dip_vae_ii", "beta_t
 STUDY_SEEDS = 50
 STUDY_STRENGTHS_PER_OBJECTIVE = 6
 # Training keys that change speed, never results: not in the run_id, so tuning them does not restart a sweep.
-HOST_LOOP_KEYS = ("checkpoint_every", "steps_per_call", "loop_form", "represent_batch_size")
+HOST_LOOP_KEYS = ("checkpoint_every", "steps_per_call", "loop_form", "conv_impl", "represent_batch_size")
 
 
 def code_version() -> str:

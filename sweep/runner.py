@@ -73,7 +73,7 @@ def train_config(section: dict):
 def run_job(job: Job, ctx: JobContext, map_fn: Callable | None = None) -> dict[str, list[dict]]:
     """Train and evaluate one job; return its rows per table. Only transient errors escape (Ray retries)."""
     if ctx.compilation_cache:
-        _use_compilation_cache(ctx.compilation_cache)
+        use_compilation_cache(ctx.compilation_cache)
     marker = ctx.marker(job.job_id)
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps({"job_id": job.job_id, "pid": os.getpid(), "host": socket.gethostname(),
@@ -89,7 +89,7 @@ def run_job(job: Job, ctx: JobContext, map_fn: Callable | None = None) -> dict[s
         marker.unlink(missing_ok=True)
 
 
-def _use_compilation_cache(path: str) -> None:
+def use_compilation_cache(path: str) -> None:
     """Point JAX's persistent compilation cache at `path`, so a program compiles once for all workers."""
     import jax
 

@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from sweep.config import compose_config
 from sweep.grid import RunSpec, expand_bases
-from sweep.runner import train_config
+from sweep.runner import train_config, use_compilation_cache
 
 
 def single_run(overrides: Sequence[str]) -> tuple[RunSpec, DictConfig]:
@@ -33,6 +33,8 @@ def train_one(overrides: Sequence[str], show_progress: bool = True) -> dict:
 
     spec, root = single_run(overrides)
     out = Path(root.out).resolve()
+    if root.compilation_cache:
+        use_compilation_cache(str(Path(root.compilation_cache).resolve()))
     config = spec.base.config
     training = train_config(config["train"])
     data = load_dataset(spec.dataset, root.data_dir, procedural=config["dataset"].get("procedural"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import jax
 import numpy as np
 import pytest
@@ -22,9 +24,7 @@ def test_index_of_is_row_major(rng):
     toy = _grid()
     factors = np.array([[0, 0], [0, 2], [1, 0], [1, 2]])
     np.testing.assert_array_equal(toy.index_of(factors), [0, 2, 3, 5])
-    np.testing.assert_array_equal(
-        toy.observations_from_factors(factors, rng)[:, 0, 0, 0] * 255, [0, 2, 3, 5]
-    )
+    np.testing.assert_array_equal(toy.observations_from_factors(factors, rng)[:, 0, 0, 0] * 255, [0, 2, 3, 5])
     assert toy.observation_shape == (4, 4, 1) and toy.num_images == 6 and toy.num_factors == 2
 
 
@@ -73,3 +73,16 @@ def test_jax_observations_scale_to_unit_range():
     batch = jax.jit(toy.jax_observations)(toy.images[[0, 5]], jax.random.key(0))
     assert batch.dtype == np.float32
     np.testing.assert_allclose(np.asarray(batch)[:, 0, 0, 0], [0.0, 5 / 255], rtol=1e-6)
+
+
+def test_pickles_memory_mapped_images_by_file(tmp_path):
+    path = tmp_path / "images.npy"
+    np.save(path, np.full((6, 4, 4, 1), 0xAB, dtype=np.uint8))
+    mapped = GroundTruthData("toy", ("a", "b"), (2, 3), np.load(path, mmap_mode="r"))
+    restored = pickle.loads(pickle.dumps(mapped))
+    assert isinstance(restored.images, np.memmap) and str(restored.images.filename) == str(path)
+    np.testing.assert_array_equal(restored.images, mapped.images)
+    pixels = b"\xab" * 16
+    assert pixels not in pickle.dumps(mapped)  # the file, not its pixels
+    in_memory = GroundTruthData("toy", ("a", "b"), (2, 3), np.array(mapped.images))
+    assert pixels in pickle.dumps(in_memory)  # an array in memory travels whole

@@ -19,9 +19,7 @@ def test_grid_sizes_and_order(dsprites):
     assert dsprites.observation_shape == (64, 64, 1)
     all_factors = np.stack(np.unravel_index(np.arange(737_280), dsprites.factor_sizes), axis=1)
     np.testing.assert_array_equal(dsprites.index_of(all_factors), np.arange(737_280))  # a bijection
-    np.testing.assert_array_equal(
-        all_factors @ np.array([245_760, 40_960, 1024, 32, 1]), np.arange(737_280)
-    )
+    np.testing.assert_array_equal(all_factors @ np.array([245_760, 40_960, 1024, 32, 1]), np.arange(737_280))
 
 
 def test_images_are_binary_0_255_and_match_the_renderer(dsprites, rng):
@@ -65,9 +63,7 @@ def test_scale_grows_the_area_quadratically_and_orientation_wraps():
     assert not np.array_equal(square, ellipse) and not np.array_equal(ellipse, heart)
     cols = np.nonzero(ellipse[..., 0].any(axis=0))[0]
     rows = np.nonzero(ellipse[..., 0].any(axis=1))[0]
-    assert cols.size == pytest.approx(
-        2 * rows.size, rel=0.15
-    )  # an upright ellipse is twice as wide as tall
+    assert cols.size == pytest.approx(2 * rows.size, rel=0.15)  # an upright ellipse is twice as wide as tall
 
 
 SMALL = (3, 2, 2, 2, 2)

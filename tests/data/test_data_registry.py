@@ -67,9 +67,7 @@ def test_no_renderer_for_smallnorb_or_cars3d(tmp_path):
 
 
 def test_unknown_names_list_the_choices():
-    with pytest.raises(
-        ValueError, match="unknown data set 'mnist'; choose one of dsprites, color_dsprites"
-    ):
+    with pytest.raises(ValueError, match="unknown data set 'mnist'; choose one of dsprites, color_dsprites"):
         data.load_dataset("mnist")
     with pytest.raises(ValueError, match="unknown data set"):
         data.dataset_availability("dsprites_full")

@@ -61,9 +61,7 @@ def test_shapes_differ_and_azimuths_mirror():
     assert len({mask.tobytes() for mask in objects}) == 4
     floor = []
     for azimuth in (0, 14):  # -30 and +30 degrees: the room is symmetric, so the floor outline mirrors
-        a, b = _shapes3d_render.render_factors(
-            np.array([[0, 1, 0, 3, 2, azimuth], [5, 1, 0, 3, 2, azimuth]])
-        )
+        a, b = _shapes3d_render.render_factors(np.array([[0, 1, 0, 3, 2, azimuth], [5, 1, 0, 3, 2, azimuth]]))
         floor.append(_changed(a, b))
     assert floor[0].sum() > 500
     assert (floor[0] != floor[1][:, ::-1]).mean() < 0.01
@@ -87,9 +85,7 @@ def test_h5_loads_in_row_major_order(tmp_path, rng):
 def test_disentanglement_lib_npz_loads(tmp_path, rng):
     images = _small_images(rng)
     path = tmp_path / _shapes3d.NPZ_NAME
-    np.savez(
-        path, images=images.reshape(*SMALL, 64, 64, 3), labels=shapes3d_labels(SMALL).reshape(*SMALL, 6)
-    )
+    np.savez(path, images=images.reshape(*SMALL, 64, 64, 3), labels=shapes3d_labels(SMALL).reshape(*SMALL, 6))
     np.testing.assert_array_equal(_shapes3d.load_file(path, tmp_path / "cache", SMALL), images)
 
 

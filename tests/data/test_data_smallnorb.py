@@ -94,9 +94,7 @@ def test_mismatched_files_are_a_clear_error(tmp_path, rng):
     write_norb_matrix(
         tmp_path / "small_norb" / f"smallnorb-{TEST}-dat.mat", np.zeros((3, 2, 96, 96), np.uint8)
     )
-    with pytest.raises(
-        data.DataFormatError, match=r"hold \[4, 3\] images but the cat/info files describe 8"
-    ):
+    with pytest.raises(data.DataFormatError, match=r"hold \[4, 3\] images but the cat/info files describe 8"):
         _smallnorb.load_files(tmp_path / "small_norb", tmp_path / "cache")
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import factorial_sample
+from evaluation_toys import factorial_sample
 
 from evaluation import kernels
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import UNEVEN_SIZES, factorial_sample
+from evaluation_toys import UNEVEN_SIZES, factorial_sample
 
 from evaluation import kernels
 
@@ -138,3 +138,8 @@ def test_sap_discrete_on_binary_factors():
     assert identity == pytest.approx(0.5, abs=0.05)
     rotated = z @ np.linalg.qr(np.random.default_rng(4).normal(size=(3, 3)))[0]
     assert kernels.sap(rotated[:800], factors[:800], rotated[800:], factors[800:]) < identity - 0.15
+
+
+def test_identity_codes_mig_near_one_when_bins_resolve_the_factors():
+    z, factors = factorial_sample((2, 4, 5), 3000, seed=6)  # 20 bins nest in the 2, 4 and 5 factor cells
+    assert kernels.mig(z, factors) >= 0.9

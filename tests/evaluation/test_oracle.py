@@ -6,7 +6,7 @@ import types
 import dlib_oracle
 import numpy as np
 import pytest
-from conftest import UNEVEN_SIZES
+from evaluation_toys import UNEVEN_SIZES
 from sklearn import ensemble
 
 from evaluation import kernels

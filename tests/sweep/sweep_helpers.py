@@ -10,11 +10,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
-def tiny(out: Path, cache: Path, *extra: str) -> list[str]:
+def tiny(out: Path, cache: Path, *extra: str, metrics: str = "[mig,unsupervised]") -> list[str]:
     """Overrides for a seconds-long run: few steps, small batches, two cheap metrics, one compile cache."""
     return [f"out={out}", f"compilation_cache={cache}", "train.steps=8", "train.batch_size=16",
             "train.log_every=4", "train.checkpoint_every=4", "metrics=small",
-            "metrics.metrics=[mig,unsupervised]", "metrics.n_jobs=1", "metrics.mig.num_train=200",
+            f"metrics.metrics={metrics}", "metrics.n_jobs=1", "metrics.mig.num_train=200",
             "metrics.unsupervised.num_train=200",
             "heldout.observations=64", "launcher.num_cpus=2", *extra]
 

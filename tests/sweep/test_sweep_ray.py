@@ -129,9 +129,12 @@ def test_job_runs_on_a_separately_started_two_node_cluster(tmp_path, jax_cache):
         nodes.append(subprocess.Popen([ray_bin, "start", f"--address=127.0.0.1:{port}", *common], env=env,
                                       start_new_session=True, stdout=subprocess.DEVNULL,
                                       stderr=subprocess.DEVNULL))
+        # launcher=cluster runs the explicitness fits as Ray CPU tasks (eval_on_ray).
         overrides = tiny(tmp_path, jax_cache, *ONE_OBJECTIVE, "grid.seeds=2", "launcher=cluster",
                          "launcher.platform=cpu", "launcher.job_num_gpus=0", "launcher.job_num_cpus=1",
-                         "launcher.eval_on_ray=false")
+                         "metrics.modularity_explicitness.num_train=200",
+                         "metrics.modularity_explicitness.num_test=100",
+                         metrics="[mig,unsupervised,modularity_explicitness]")
         result = subprocess.run([sys.executable, "-m", "sweep", "run", "--json", *overrides], env=env,
                                 cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True,
                                 timeout=400)
@@ -139,6 +142,8 @@ def test_job_runs_on_a_separately_started_two_node_cluster(tmp_path, jax_cache):
         assert json.loads(result.stdout)["by_status"] == {"done": 2}
         recorded = recorded_runs(tmp_path / "store").column("run_id").to_pylist()
         assert sorted(recorded) == sorted(grid_ids(overrides))
+        scores = read_table(tmp_path / "store", "scores", {"metric": "modularity_explicitness"}).to_pandas()
+        assert len(scores) == 2 * 2 * 3 and scores["value"].notna().all()
     finally:
         for node in reversed(nodes):  # `ray start --block` stops the processes it started on SIGTERM
             node.send_signal(signal.SIGTERM)
