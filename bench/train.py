@@ -52,7 +52,9 @@ def _stacked_state(program: Program, replicas: int):
     return jax.tree.map(lambda *xs: jnp.stack(xs), *states)
 
 
-def time_program(data: SyntheticImages, objective: str, config: TrainConfig, replicas: int, calls: int) -> dict:
+def time_program(
+    data: SyntheticImages, objective: str, config: TrainConfig, replicas: int, calls: int
+) -> dict:
     """Compile, warm up and time `calls` host calls of the program for `replicas` runs; one result row."""
     started = time.perf_counter()
     program = compiled_program(data, objective, config)
@@ -72,11 +74,18 @@ def time_program(data: SyntheticImages, objective: str, config: TrainConfig, rep
     seconds = time.perf_counter() - started
     steps = calls * k
     return {
-        "objective": objective, "replicas": replicas, "loop_form": program.config.loop_form,
-        "steps_per_call": k, "conv_impl": program.config.conv_impl, "platform": jax.default_backend(),
-        "device": jax.devices()[0].device_kind, "batch_size": config.batch_size, "timed_steps": steps,
+        "objective": objective,
+        "replicas": replicas,
+        "loop_form": program.config.loop_form,
+        "steps_per_call": k,
+        "conv_impl": program.config.conv_impl,
+        "platform": jax.default_backend(),
+        "device": jax.devices()[0].device_kind,
+        "batch_size": config.batch_size,
+        "timed_steps": steps,
         "seconds_per_step": seconds / steps,
-        "images_per_s": replicas * config.batch_size * steps / seconds, "compile_s": compile_s,
+        "images_per_s": replicas * config.batch_size * steps / seconds,
+        "compile_s": compile_s,
     }
 
 
@@ -88,7 +97,9 @@ def versus_torch(rounds: int, steps: int) -> list[dict]:
     contenders = {}
     for impl in ("matmul", "xla"):
         config = TrainConfig(loop_form="python", steps_per_call=steps, conv_impl=impl)
-        contenders[f"jax-{impl}"] = lambda c=config: time_program(data, "beta_vae", c, 1, 1)["seconds_per_step"]
+        contenders[f"jax-{impl}"] = lambda c=config: time_program(data, "beta_vae", c, 1, 1)[
+            "seconds_per_step"
+        ]
     contenders["torch"] = lambda: torch_reference.seconds_per_step(steps=steps, warmup=1)
     contenders["torch-1-thread"] = lambda: torch_reference.seconds_per_step(steps=steps, warmup=1, threads=1)
     default_threads = torch_reference.torch.get_num_threads()
@@ -100,15 +111,21 @@ def versus_torch(rounds: int, steps: int) -> list[dict]:
     medians = {name: statistics.median(values) for name, values in samples.items()}
     best_torch = min(medians["torch"], medians["torch-1-thread"])
     return [
-        {"contender": name, "seconds_per_step": medians[name], "samples": samples[name],
-         "speed_vs_best_torch": best_torch / medians[name]}
+        {
+            "contender": name,
+            "seconds_per_step": medians[name],
+            "samples": samples[name],
+            "speed_vs_best_torch": best_torch / medians[name],
+        }
         for name in contenders
     ]
 
 
 def main() -> None:
     """Parse the options, run the selected measurements and print them (JSON list or a table)."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON list of result rows")
     parser.add_argument("--quick", action="store_true", help="beta_vae only, R in 1 8, a few steps")
     parser.add_argument("--objectives", nargs="+", default=list(OBJECTIVES), choices=list(OBJECTIVES))
@@ -129,14 +146,21 @@ def main() -> None:
         base = TrainConfig(steps_per_call=args.steps_per_call)
         rows = [
             time_program(data, objective, dataclasses.replace(base, loop_form=form), r, calls)
-            for objective in objectives for r in replicas for form in args.loop_forms
+            for objective in objectives
+            for r in replicas
+            for form in args.loop_forms
         ]
     if args.json:
         print(json.dumps(rows, indent=1))
     else:
         for row in rows:
-            print("  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()
-                            if k != "samples"))
+            print(
+                "  ".join(
+                    f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                    for k, v in row.items()
+                    if k != "samples"
+                )
+            )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ def householder(v: np.ndarray) -> np.ndarray:
 
 
 def dense_householder(num_dims: int) -> np.ndarray:
-    """A Householder matrix with every entry non-zero and mixing as evenly as a reflection can.
+    """A Householder matrix with every entry non-zero that mixes all coordinates alike.
 
     v = (1, ..., 1) gives diagonal 1 - 2/d and off-diagonal -2/d; for d = 2 the diagonal vanishes, so v_1 is
     raised until every entry is non-zero.

@@ -90,7 +90,7 @@ class DownConv(nn.Module):
 
     With impl "matmul" it is computed by `conv_stride2_same` where that is the faster form on XLA:CPU: 2x2
     kernels (space-to-depth makes them a single matrix product) and narrow inputs (the first layer). For a 4x4
-    kernel over 32 channels, copying out the patches costs more than `lax`'s convolution (docs/bench/train.md).
+    kernel over 32 channels, copying the patches out costs more than `lax`'s convolution (see the bench).
     """
 
     features: int

@@ -18,9 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from sweep.grid import RunSpec
 from sweep.packing import Job
 from sweep.records import curve_rows, failed_rows, run_row, score_rows
+
+if TYPE_CHECKING:
+    from models import TrainConfig
 
 REPRESENTATIONS = ("mean", "sampled")
 
@@ -58,7 +63,7 @@ def _dataset(name: str, data_dir: str | None, procedural: bool | None):
     return load_dataset(name, data_dir, procedural=procedural)
 
 
-def train_config(section: dict):
+def train_config(section: dict) -> TrainConfig:
     """models.TrainConfig from the `train` config section, naming any key it does not know."""
     from models import TrainConfig
 
@@ -80,7 +85,7 @@ def run_job(job: Job, ctx: JobContext, map_fn: Callable | None = None) -> dict[s
                                   "started": time.time(), "runs": [r.run_id for r in job.runs]}))
     try:
         return _train_and_evaluate(job, ctx, map_fn)
-    except Exception as err:  # noqa: BLE001 - every non-transient error becomes a recorded failure
+    except Exception as err:  # every non-transient error becomes a recorded failure
         if is_transient(err, ctx.transient_errors):
             raise
         error = f"{type(err).__name__}: {err}\n{traceback.format_exc(limit=-3)}"
@@ -106,36 +111,18 @@ def _device() -> str:
 
 def _train_and_evaluate(job: Job, ctx: JobContext, map_fn: Callable | None) -> dict[str, list[dict]]:
     """The job's work: train (or resume) the replicas, evaluate the converged ones, build the rows."""
-    import numpy as np
-
-    from evaluation import MetricsConfig, ScoreRecord, evaluate
-    from models import ReplicaSpec, heldout_scores, represent_fn, train_replicas
+    from models import ReplicaSpec, train_replicas
 
     config = job.runs[0].base.config
     training = train_config(config["train"])
-    metrics_config = MetricsConfig.from_dict(config["metrics"])
-    eval_seed = metrics_config.sample_seed if metrics_config.sample_seed is not None else 0
-    num_heldout = int(config["heldout"]["observations"])
     data = _dataset(job.dataset, ctx.data_dir, config["dataset"].get("procedural"))
     specs = {r.run_id: r for r in job.runs}
     replicas = [ReplicaSpec(r.run_id, r.seed, r.strength) for r in job.runs]
     results = train_replicas(data, job.objective, replicas, training, ctx.checkpoint_root())
     converged = [res for res in results if res.status == "done"]
-    rows: dict[str, list[dict]] = {"runs": [], "scores": [], "train_curves": []}
     start = time.perf_counter()
-    if converged:
-        params = [res.params for res in converged]
-        for kind in REPRESENTATIONS:
-            represent = represent_fn(params, training, kind, seed=eval_seed)
-            per_run = evaluate(data, represent, metrics_config, eval_seed, map_fn=map_fn)
-            for res, records in zip(converged, per_run, strict=True):
-                rows["scores"] += score_rows(specs[res.run_id], kind, records, eval_seed)
-        observations = data.sample_observations(num_heldout, np.random.default_rng(eval_seed))
-        for res, scores in zip(converged, heldout_scores(params, training, observations, seed=eval_seed),
-                               strict=True):
-            records = [ScoreRecord("model", name, value, {"num_observations": num_heldout})
-                       for name, value in scores.items()]
-            rows["scores"] += score_rows(specs[res.run_id], "mean", records, eval_seed)
+    scores = _evaluate(data, [(specs[r.run_id], r.params) for r in converged], training, config, map_fn)
+    rows = {"runs": [], "train_curves": [], "scores": scores}
     eval_seconds = (time.perf_counter() - start) / len(converged) if converged else None
     device = _device()
     for res in results:
@@ -146,4 +133,33 @@ def _train_and_evaluate(job: Job, ctx: JobContext, map_fn: Callable | None) -> d
             diverged_step=res.diverged_step, train_seconds=res.train_seconds,
             eval_seconds=eval_seconds if res.status == "done" else None,
             checkpoint_path=str(ctx.checkpoint_root() / res.run_id), final_logs=res.final_logs))
+    return rows
+
+
+def _evaluate(data, runs: list[tuple[RunSpec, Any]], training: TrainConfig, config: dict,
+              map_fn: Callable | None) -> list[dict]:
+    """Score rows of converged runs (spec, params): every metric on both representations, plus the
+    model-based scores on held-out observations. All runs are scored together on the same samples."""
+    import numpy as np
+
+    from evaluation import MetricsConfig, ScoreRecord, evaluate
+    from models import heldout_scores, represent_fn
+
+    if not runs:
+        return []
+    metrics = MetricsConfig.from_dict(config["metrics"])
+    seed = metrics.sample_seed if metrics.sample_seed is not None else 0
+    specs, params = [spec for spec, _ in runs], [p for _, p in runs]
+    rows = []
+    for kind in REPRESENTATIONS:
+        represent = represent_fn(params, training, kind, seed=seed)
+        per_run = evaluate(data, represent, metrics, seed, map_fn=map_fn)
+        for spec, records in zip(specs, per_run, strict=True):
+            rows += score_rows(spec, kind, records, seed)
+    size = int(config["heldout"]["observations"])
+    observations = data.sample_observations(size, np.random.default_rng(seed))
+    for spec, scores in zip(specs, heldout_scores(params, training, observations, seed=seed), strict=True):
+        records = [ScoreRecord("model", name, value, {"num_observations": size})
+                   for name, value in scores.items()]
+        rows += score_rows(spec, "mean", records, seed)
     return rows

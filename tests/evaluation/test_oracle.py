@@ -20,7 +20,7 @@ if DL is None:
 
 
 def mixed_codes(factors, seed, d=7):
-    """float32 codes [N, d]: noisy copies of the factors, one mixture, pure noise, and their sum."""
+    """float32 codes [N, d]: noisy copies of the K factors, a noisy mixture of all, then pure noise."""
     rng = np.random.default_rng(seed)
     k = factors.shape[1]
     scaled = factors / np.max(factors, axis=0)
@@ -31,6 +31,7 @@ def mixed_codes(factors, seed, d=7):
 
 
 def sample(sizes, n, seed):
+    """(mixed codes, factors) for independent uniform factors of the given sizes."""
     rng = np.random.default_rng(seed)
     factors = np.column_stack([rng.integers(s, size=n) for s in sizes])
     return mixed_codes(factors, seed), factors
@@ -131,6 +132,8 @@ def test_dci_from_importance(matrix):
     assert kernels.completeness(matrix) == pytest.approx(DL.dci.completeness(matrix), abs=1e-12)
 
 
+# disentanglement_lib's LogisticRegressionCV relies on defaults sklearn warns are changing; ours pins them.
+@pytest.mark.filterwarnings("ignore::FutureWarning")
 @pytest.mark.parametrize(
     ("ours", "theirs"),
     [

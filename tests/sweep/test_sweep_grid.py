@@ -9,6 +9,7 @@ import sys
 import pytest
 from sweep_helpers import REPO, run_cli, sweep_env
 
+from sweep.cli import main
 from sweep.errors import SweepConfigError
 from sweep.grid import STUDY_DATASETS, STUDY_OBJECTIVES, expand_grid, model_num
 from sweep.packing import pack
@@ -126,5 +127,10 @@ def test_plan_cli_counts_the_paper_grid():
         (o, float(v)): 350 for o, values in STUDY_STRENGTHS.items() for v in values}
     assert plan["seeds"] == list(range(50))
     assert plan["estimated_device_hours"] > 0
-    text = run_cli("plan", "sweep=locatello2019", "launcher.platform=gpu")
-    assert "12600 runs" in text.stdout and "unknown (no bench figure for gpu" in text.stdout
+
+
+def test_plan_without_bench_figures_says_unknown(capsys):
+    assert main(["plan", "grid.seeds=3", "launcher.platform=gpu"]) == 0
+    text = capsys.readouterr().out
+    assert "18 runs in 1 jobs of up to 32 replicas (gpu)" in text
+    assert "estimated device-hours on gpu: unknown (no bench figure for gpu" in text
