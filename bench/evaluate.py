@@ -3,8 +3,11 @@ disentanglement_lib 1.5 on the same representation in the same run; and the fast
 faithful one (speed-up and Spearman rank correlation of the scores over varied representations).
 
     .venv/bin/python bench/evaluate.py [--json] [--metrics dci,mig,...] [--jobs 1,2] [--no-dlib]
-    .venv/bin/python bench/evaluate.py --compare-backends 8 [--dci-train 2000 --dci-test 1000
-                                       --downstream-sizes 10,100,1000 --num-test 1000] [--json]
+                                       [--gbt-backends sklearn,lightgbm]
+    .venv/bin/python bench/evaluate.py --compare-backends 8 [--json]
+
+Sizes are the study's; --dci-train/--dci-test, --downstream-sizes and --num-test shrink DCI and the
+downstream tasks (for ours and disentanglement_lib alike) where the study's sizes take too long.
 
 The representation is synthetic: ground-truth factors with dSprites' sizes (3, 6, 40, 32, 32) drawn from
 `theorem1.FactorizedUniform`, whose observation is the latent z itself, and a model-like 10-dimensional code
@@ -93,7 +96,7 @@ def dlib_metric(dl, metric: str, config: MetricsConfig):
             d, r, rs, None, 64, 10_000, 5_000, 10_000
         ),
         "mig": lambda d, r, rs: dl.mig.compute_mig(d, r, rs, None, 10_000),
-        "dci": lambda d, r, rs: dl.dci.compute_dci(d, r, rs, None, 10_000, 5_000),
+        "dci": lambda d, r, rs: dl.dci.compute_dci(d, r, rs, None, config.dci.num_train, config.dci.num_test),
         "modularity_explicitness": lambda d, r, rs: (
             dl.modularity_explicitness.compute_modularity_explicitness(d, r, rs, None, 10_000, 5_000)
         ),
@@ -110,14 +113,16 @@ def dlib_metric(dl, metric: str, config: MetricsConfig):
 
         def run(d, r, rs):
             gin.parse_config([f"predictor.predictor_fn = {predictors[metric]}"])
-            return dl.downstream_task.compute_downstream_task(d, r, rs, None, sizes, 5_000)
+            return dl.downstream_task.compute_downstream_task(
+                d, r, rs, None, sizes, config.downstream.num_test
+            )
 
         return run
     return calls[metric]
 
 
-def time_suite(metrics, jobs, backends, with_dlib: bool) -> list[dict]:
-    """Seconds per metric at study sizes: ours for each n_jobs (and GBT backend), then disentanglement_lib."""
+def time_suite(metrics, jobs, backends, with_dlib: bool, base: MetricsConfig) -> list[dict]:
+    """Seconds per metric: ours for each n_jobs (and GBT backend), then disentanglement_lib on one core."""
     data = FactorizedUniform(DSPRITES_SIZES)
     represent = synthetic_representation(mixing=0.2, noise=0.1, seed=0)
     dl = dlib_oracle.load() if with_dlib else None
@@ -127,16 +132,14 @@ def time_suite(metrics, jobs, backends, with_dlib: bool) -> list[dict]:
     for metric in metrics:
         for backend in backends if metric in ("dci", "downstream_gbt") else ["sklearn"]:
             for n_jobs in jobs:
-                config = dataclasses.replace(
-                    MetricsConfig.study(), metrics=(metric,), n_jobs=n_jobs, gbt_backend=backend
-                )
+                config = dataclasses.replace(base, metrics=(metric,), n_jobs=n_jobs, gbt_backend=backend)
                 start = time.perf_counter()
                 records = evaluate(data, represent, config, seed=0)[0]
                 scores = {r.score: r.value for r in records}
                 rows.append(_row("ours", metric, n_jobs, backend, time.perf_counter() - start, scores))
                 print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
         if dl is not None:
-            run = dlib_metric(dl, metric, MetricsConfig.study())
+            run = dlib_metric(dl, metric, base)
             start = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -225,17 +228,19 @@ def main() -> None:
     parser.add_argument("--downstream-sizes", default="10,100,1000,10000")
     parser.add_argument("--num-test", type=int, default=5_000)
     args = parser.parse_args()
+    sizes = tuple(int(s) for s in args.downstream_sizes.split(","))
+    config = dataclasses.replace(
+        MetricsConfig.study(),
+        dci=SplitConfig(args.dci_train, args.dci_test),
+        downstream=DownstreamConfig(sizes, args.num_test, (sizes[1], sizes[-1])),
+    )
+    jobs = [int(j) for j in args.jobs.split(",")]
     if args.compare_backends:
-        sizes = tuple(int(s) for s in args.downstream_sizes.split(","))
-        config = dataclasses.replace(
-            MetricsConfig.study(),
-            dci=SplitConfig(args.dci_train, args.dci_test),
-            downstream=DownstreamConfig(sizes, args.num_test, (sizes[1], sizes[-1])),
-        )
-        rows = compare_backends(args.compare_backends, config, int(args.jobs.split(",")[-1]))
+        rows = compare_backends(args.compare_backends, config, jobs[-1])
     else:
-        jobs = [int(j) for j in args.jobs.split(",")]
-        rows = time_suite(args.metrics.split(","), jobs, args.gbt_backends.split(","), not args.no_dlib)
+        rows = time_suite(
+            args.metrics.split(","), jobs, args.gbt_backends.split(","), not args.no_dlib, config
+        )
     if args.json:
         print(json.dumps(rows, indent=1))
     else:

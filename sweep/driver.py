@@ -20,7 +20,7 @@ from sweep.packing import pack
 from sweep.preflight import check_out_dir, preflight
 from sweep.progress import Progress
 from sweep.records import failed_rows, to_tables
-from sweep.runner import JobContext
+from sweep.runner import JobContext, job_markers
 from sweep.store import commit_job, recorded_runs, recover, retire_runs
 
 
@@ -65,6 +65,8 @@ def run_sweep(overrides: Sequence[str], show_progress: bool = True) -> SweepSumm
     preflight(root, runs, out, len(todo))
     if retry:
         retire_runs(store, retry)
+    for marker in job_markers(out):  # one driver per out=: any marker left is from a killed session
+        marker.unlink()
     if todo:
         counts = _execute(root, todo, counts, len(runs), out, store, show_progress)
     return SweepSummary(root.grid.name, len(runs), dict(counts), store, len(recovered))

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from models import TrainConfig
 
 REPRESENTATIONS = ("mean", "sampled")
+RUNNING_DIR = "running"
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,12 @@ class JobContext:
 
     def marker(self, job_id: str) -> Path:
         """The file a worker keeps while it runs job `job_id` (pid, host, start time); `status` lists them."""
-        return Path(self.out) / "running" / f"job-{job_id}.json"
+        return Path(self.out) / RUNNING_DIR / f"job-{job_id}.json"
+
+
+def job_markers(out: Path) -> list[Path]:
+    """Markers of jobs started under `out` and not finished: running now, or abandoned by a killed worker."""
+    return sorted((Path(out) / RUNNING_DIR).glob("job-*.json"))
 
 
 def is_transient(error: BaseException, names: tuple[str, ...]) -> bool:

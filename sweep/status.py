@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from results_schema import committed_files
+from sweep.runner import job_markers
 from sweep.store import WRITE_ORDER, orphan_files, recorded_runs, temp_files
 
 
@@ -14,7 +15,7 @@ def store_status(out: Path) -> dict:
     """Status of `out` as JSON-ready data; a corrupt or foreign store file raises, named (never skipped)."""
     store = Path(out) / "store"
     runs = recorded_runs(store).select(["run_id", "dataset", "objective", "status", "error"]).to_pylist()
-    markers = sorted((Path(out) / "running").glob("job-*.json"))
+    markers = job_markers(out)
     return {
         "out": str(out),
         "runs": len(runs),

@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 from evaluation_toys import UNEVEN_SIZES, factorial_sample
+from sklearn import metrics
 
 from evaluation import kernels
+from evaluation._discretize import mutual_info
 
 LN2_LN10 = np.log(2) / np.log(10)
 DIAG = np.diag(5.0 * np.ones(5))
@@ -143,3 +145,12 @@ def test_sap_discrete_on_binary_factors():
 def test_identity_codes_mig_near_one_when_bins_resolve_the_factors():
     z, factors = factorial_sample((2, 4, 5), 3000, seed=6)  # 20 bins nest in the 2, 4 and 5 factor cells
     assert kernels.mig(z, factors) >= 0.9
+
+
+def test_mutual_info_equals_sklearn_mutual_info_score():
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        n = int(rng.integers(2, 2000))
+        a = rng.integers(0, rng.integers(1, 40), n)
+        b = a * rng.integers(0, 3) + rng.integers(0, rng.integers(1, 25), n)
+        assert mutual_info(a, b) == pytest.approx(metrics.mutual_info_score(a, b), abs=1e-12)

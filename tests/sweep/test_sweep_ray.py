@@ -19,6 +19,7 @@ from sweep_helpers import start_cli, sweep_env, tiny
 from results_schema import committed_files, read_table
 from sweep.driver import run_sweep
 from sweep.grid import expand_grid
+from sweep.runner import job_markers
 from sweep.store import orphan_files, recorded_runs, temp_files
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
@@ -90,7 +91,7 @@ def test_killed_driver_then_rerun_records_every_run_exactly_once(tmp_path, jax_c
     assert summary.counts == {"done": 4}
     runs = recorded_runs(store).column("run_id").to_pylist()
     assert sorted(runs) == sorted(grid_ids(overrides))
-    assert not temp_files(store) and not orphan_files(store)
+    assert not temp_files(store) and not orphan_files(store) and not job_markers(tmp_path)
 
 
 def test_killed_worker_is_retried_and_recorded_once(tmp_path, jax_cache):
