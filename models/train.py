@@ -57,6 +57,10 @@ class RunResult:
     curve: list[dict[str, float]]
     params: Any = field(repr=False)
 
+    def record(self) -> dict[str, Any]:
+        """Everything but the parameters, JSON-serialisable (the run's `result.json`)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "params"}
+
 
 @dataclass
 class _RunLog:
@@ -110,19 +114,6 @@ def _validate(dataset: TrainingData, objective: str, replicas: Sequence[ReplicaS
         raise ValueError(f"dataset.images must be uint8 [N, H, W, C], got {images.dtype} {images.shape}")
 
 
-def _result_from_record(record: dict[str, Any], params: Any) -> RunResult:
-    return RunResult(
-        record["run_id"],
-        record["status"],
-        record["steps"],
-        record["diverged_step"],
-        record["train_seconds"],
-        record["final_logs"],
-        record["curve"],
-        params,
-    )
-
-
 def train_replicas(
     dataset: TrainingData,
     objective: str,
@@ -146,9 +137,8 @@ def train_replicas(
         for spec in replicas:
             record = checkpoint.read_result(checkpoint.run_dir(root, spec.run_id))
             if record is not None:
-                finished[spec.run_id] = _result_from_record(
-                    record, checkpoint.load_final_params(root, spec.run_id)
-                )
+                params = checkpoint.load_final_params(root, spec.run_id)
+                finished[spec.run_id] = RunResult(**record, params=params)
     pending = [spec for spec in replicas if spec.run_id not in finished]
     if pending:
         trained = _train_pending(dataset, objective, pending, config, target, root, progress)
@@ -235,16 +225,7 @@ def _train_pending(
             params=jax.tree.map(lambda x, r=r: x[r], host_params),
         )
         if root is not None:
-            record = {
-                "run_id": result.run_id,
-                "status": result.status,
-                "steps": result.steps,
-                "diverged_step": result.diverged_step,
-                "train_seconds": result.train_seconds,
-                "final_logs": result.final_logs,
-                "curve": result.curve,
-            }
-            checkpoint.export_final(checkpoint.run_dir(root, spec.run_id), result.params, record)
+            checkpoint.export_final(checkpoint.run_dir(root, spec.run_id), result.params, result.record())
         results.append(result)
     return results
 

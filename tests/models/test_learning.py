@@ -1,4 +1,4 @@
-"""Each objective lowers its loss over a few hundred steps on procedural dSprites (a fixed subset of it)."""
+"""Each objective lowers its loss within 150 updates on procedural dSprites (a fixed subset of it)."""
 
 import jax
 import numpy as np
@@ -28,11 +28,12 @@ def dsprites_subset():
 @pytest.mark.parametrize("objective", list(OBJECTIVES))
 def test_each_objective_lowers_its_loss(dsprites_subset, objective):
     strength = OBJECTIVES[objective].study_strengths[2]
-    config = TrainConfig(steps=300, batch_size=16, log_every=25, factor_vae_step_semantics="updates")
+    config = TrainConfig(steps=150, batch_size=16, log_every=15, factor_vae_step_semantics="updates")
     (result,) = train_replicas(dsprites_subset, objective, [ReplicaSpec("r", 0, strength)], config)
     losses = [entry["loss"] for entry in result.curve]
-    assert result.status == "done" and len(losses) == 12
+    assert result.status == "done" and len(losses) == 10
     assert all(np.isfinite(losses))
-    assert losses[-1] < 0.5 * losses[0], losses
+    # From ~4096·ln 2 (p = 0.5 per pixel) to a fraction of it once the black background is learnt.
+    assert max(losses[-3:]) < 0.5 * losses[0], losses
     assert result.curve[-1]["reconstruction"] < 0.5 * result.curve[0]["reconstruction"]
     assert jax.tree.leaves(result.params)

@@ -102,17 +102,20 @@ def test_discriminator_is_six_dense_1000_then_two_logits():
     assert kernels == [(10, 1000)] + [(1000, 1000)] * 5 + [(1000, 2)]
 
 
-def test_initialisation_is_glorot_uniform_with_zero_biases():
-    params = jax.jit(Encoder(10).init)(jax.random.PRNGKey(0), jnp.zeros((1, 64, 64, 1)))["params"]
-    kernel = np.asarray(params["Dense_0"]["kernel"])
-    limit = np.sqrt(6.0 / (1024 + 256))
+@pytest.mark.parametrize(
+    ("module", "x_shape", "fan_in", "fan_out"),
+    [
+        (DownConv(64, 4), (1, 8, 8, 32), 4 * 4 * 32, 4 * 4 * 64),
+        (UpConv(64), (1, 4, 4, 64), 4 * 4 * 64, 4 * 4 * 64),
+    ],
+)
+def test_initialisation_is_glorot_uniform_with_zero_biases(module, x_shape, fan_in, fan_out):
+    params = module.init(jax.random.PRNGKey(0), jnp.zeros(x_shape))["params"]
+    kernel = np.asarray(params["kernel"])
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
     assert kernel.max() <= limit and kernel.min() >= -limit
     assert kernel.std() == pytest.approx(limit / np.sqrt(3.0), rel=0.02)  # uniform(-a, a) has std a/√3
-    assert all(
-        not np.any(leaf)
-        for path, leaf in jax.tree_util.tree_flatten_with_path(params)[0]
-        if path[-1].key == "bias"
-    )
+    assert not np.any(params["bias"])
 
 
 @pytest.mark.parametrize(("shape", "features"), [((3, 4, 4, 64), 64), ((2, 8, 8, 64), 32), ((2, 5, 7, 6), 3)])
