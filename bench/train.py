@@ -144,12 +144,14 @@ def main() -> None:
             objectives, replicas, calls = ["beta_vae"], [1, 8], 1
         data = SyntheticImages()
         base = TrainConfig(steps_per_call=args.steps_per_call)
-        rows = [
-            time_program(data, objective, dataclasses.replace(base, loop_form=form), r, calls)
-            for objective in objectives
-            for r in replicas
-            for form in args.loop_forms
-        ]
+        rows = []
+        for objective in objectives:
+            for r in replicas:
+                for form in args.loop_forms:
+                    rows.append(
+                        time_program(data, objective, dataclasses.replace(base, loop_form=form), r, calls)
+                    )
+                    print(f"measured {rows[-1]}", file=sys.stderr, flush=True)
     if args.json:
         print(json.dumps(rows, indent=1))
     else:
