@@ -30,8 +30,8 @@ from sweep.packing import pack  # noqa: E402
 from sweep.records import curve_rows, run_row, score_rows, to_tables  # noqa: E402
 
 MACHINE = "2-core CPU, no GPU, 24 GiB"
-STUDY_JOB_SECONDS = 300_000 * 64 / 280.0 + 600.0  # conf/throughput.yaml's cpu row: train + evaluate one run
-SMOKE_JOB_SECONDS = 90.0  # one smoke job (R = 1) on the 2-core CPU, measured from demo_out's runs table
+STUDY_JOB_SECONDS = 300_000 * 64 / 280.0 + 4000.0  # conf/throughput.yaml's cpu row: train + evaluate one run
+SMOKE_JOB_SECONDS = 500.0  # a smoke job (R = 1, 300 steps) on the loaded 2-core CPU: train + eval seconds
 
 
 def bench_expand_pack(repeats: int = 3) -> dict:

@@ -3,6 +3,7 @@
     .venv/bin/python bench/train.py --json             # all objectives, R in 1 8 32, python loop and scan
     .venv/bin/python bench/train.py --json --quick     # beta_vae only, R in 1 8, a few steps
     .venv/bin/python bench/train.py --json --vs-torch  # our CPU step side by side with a PyTorch twin
+    .venv/bin/python bench/train.py --json --layers    # each convolution: lax against our rewrite
 
 Each row times the compiled replica-batched program of `models` (the one `train_replicas` runs) on synthetic
 binary 64x64 images after one warm-up call, so compilation is reported apart (`compile_s`). `--vs-torch` needs
@@ -27,6 +28,7 @@ import numpy as np
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
 
 from models import OBJECTIVES, TrainConfig  # noqa: E402
+from models.network import conv_stride2_same, subpixel_conv_transpose  # noqa: E402
 from models.step import Program, run_keys  # noqa: E402
 from models.train import compiled_program  # noqa: E402
 
@@ -121,6 +123,51 @@ def versus_torch(rounds: int, steps: int) -> list[dict]:
     ]
 
 
+# (name, input shape, kernel shape, transposed?) of each convolution of the study network at batch 64.
+LAYERS = (
+    ("encoder conv 1", (64, 64, 64, 1), (4, 4, 1, 32), False),
+    ("encoder conv 2", (64, 32, 32, 32), (4, 4, 32, 32), False),
+    ("encoder conv 3", (64, 16, 16, 32), (2, 2, 32, 64), False),
+    ("encoder conv 4", (64, 8, 8, 64), (2, 2, 64, 64), False),
+    ("decoder upconv 1", (64, 4, 4, 64), (4, 4, 64, 64), True),
+    ("decoder upconv 2", (64, 8, 8, 64), (4, 4, 64, 32), True),
+    ("decoder upconv 3", (64, 16, 16, 32), (4, 4, 32, 32), True),
+    ("decoder upconv 4 (C=1)", (64, 32, 32, 32), (4, 4, 32, 1), True),
+    ("decoder upconv 4 (C=3)", (64, 32, 32, 32), (4, 4, 32, 3), True),
+)
+
+
+def per_layer(calls: int) -> list[dict]:
+    """CPU seconds of forward+backward of each convolution, `lax` against our rewrite of it."""
+    nhwc = ("NHWC", "HWIO", "NHWC")
+    rows = []
+    for name, x_shape, k_shape, transposed in LAYERS:
+        x = jax.random.normal(jax.random.PRNGKey(0), x_shape)
+        kernel = jax.random.normal(jax.random.PRNGKey(1), k_shape)
+        if transposed:
+            forms = {
+                "lax": lambda a, k: jax.lax.conv_transpose(a, k, (2, 2), "SAME", dimension_numbers=nhwc),
+                "rewrite": subpixel_conv_transpose,
+            }
+        else:
+            forms = {
+                "lax": lambda a, k: jax.lax.conv_general_dilated(
+                    a, k, (2, 2), "SAME", dimension_numbers=nhwc
+                ),
+                "rewrite": conv_stride2_same,
+            }
+        row = {"layer": name}
+        for form, fn in forms.items():
+            grad = jax.jit(jax.grad(lambda a, k, fn=fn: jnp.sum(fn(a, k) ** 2), argnums=(0, 1)))
+            jax.block_until_ready(grad(x, kernel))
+            started = time.process_time()
+            for _ in range(calls):
+                jax.block_until_ready(grad(x, kernel))
+            row[f"{form}_cpu_s"] = (time.process_time() - started) / calls
+        rows.append(row)
+    return rows
+
+
 def main() -> None:
     """Parse the options, run the selected measurements and print them (JSON list or a table)."""
     parser = argparse.ArgumentParser(
@@ -135,8 +182,11 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=2, help="timed host calls per row (after one warm-up)")
     parser.add_argument("--vs-torch", action="store_true", help="only the side-by-side CPU step comparison")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of --vs-torch")
+    parser.add_argument("--layers", action="store_true", help="only per-layer convolution timings")
     args = parser.parse_args()
-    if args.vs_torch:
+    if args.layers:
+        rows = per_layer(calls=10)
+    elif args.vs_torch:
         rows = versus_torch(args.rounds, args.steps_per_call)
     else:
         objectives, replicas, calls = args.objectives, args.replicas, args.calls

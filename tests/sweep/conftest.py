@@ -1,13 +1,8 @@
 """Fixtures of the sweep tests."""
 
-import sys
 from pathlib import Path
 
 import pytest
-
-# `tests/` is on sys.path (rootdir conftest, prepend import mode), where the folders `tests/sweep` and
-# `tests/results_schema` would shadow the real packages as namespace packages: the repository root goes first.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 
 @pytest.fixture(scope="session")
