@@ -40,7 +40,7 @@ report: setup
 	$(PY) -m sweep report out=$(OUT)
 
 bench: setup
-	$(PY) bench/data.py
+	$(PY) bench/datasets.py
 	$(PY) bench/train.py
 	$(PY) bench/evaluate.py
 	$(PY) bench/sweep.py

@@ -1,9 +1,9 @@
 """The functional core: one replica's state, its initialisation and its pure training step, and the compiled
 replica-batched program (vmap over replicas, K steps per host call as a Python loop or `lax.scan`).
 
-A step is `(state, strength, run_key, target, images) -> (state, logs)`. The strength and the target number
+A step is `(state, strength, train_key, target, images) -> (state, logs)`. The strength and the target number
 of updates are array inputs, so one compilation serves every strength and every resume point; the step's key
-is `fold_in(run_key, step)`, so a run resumed from a checkpoint draws exactly the batches it would have drawn.
+is `fold_in(train_key, step)`, so a run resumed from a checkpoint draws exactly the batches it would have.
 A replica whose step reaches its target, or whose loss or parameters stop being finite, is frozen by a mask:
 replicas that diverged or finished share the program with the ones still training.
 """

@@ -1,6 +1,6 @@
 """Benchmark the data sets: offline render time, load time and memory, batch-of-64 sampling throughput.
 
-    .venv/bin/python bench/data.py [--datasets dsprites,color_dsprites,...] [--skip-render shapes3d]
+    .venv/bin/python bench/datasets.py [--datasets dsprites,color_dsprites,...] [--skip-render shapes3d]
                                    [--data-dir DIR] [--keep-render] [--steps 200] [--json]
 
 Rendering is timed into a temporary directory (deleted afterwards, or moved into the data directory's cache
@@ -17,22 +17,17 @@ import argparse
 import json
 import platform
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-# Run as `python bench/data.py`, this file's folder comes first on sys.path and this very file would shadow
-# the `data` package; drop the folder so that `import data` finds the package.
-sys.path = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
+import jax
+import numpy as np
+import psutil
 
-import jax  # noqa: E402
-import numpy as np  # noqa: E402
-import psutil  # noqa: E402
-
-import data  # noqa: E402
-from data import _dsprites, _shapes3d  # noqa: E402
-from data._cache import data_root  # noqa: E402
+import data
+from data import _dsprites, _shapes3d
+from data._cache import data_root
 from data._registry import PROCEDURAL_DIR  # noqa: E402
 
 RENDERERS = {"dsprites": _dsprites.render, "shapes3d": _shapes3d.render}
