@@ -4,7 +4,7 @@ Layer for layer disentanglement_lib's `conv_encoder`, `deconv_decoder` and `fc_d
 kernels, zero biases, SAME padding. With `impl="matmul"` the strided convolutions are computed as
 space-to-depth convolutions and the transposed ones as sub-pixel convolutions, both as patch matrix products:
 the same functions of the same parameters (tested to 1e-5), several times faster to differentiate on XLA:CPU
-than `lax`'s convolutions (docs/bench/train.md). `impl="xla"` uses `lax`'s convolutions as flax does.
+than `lax`'s convolutions (docs/benchmarks.md). `impl="xla"` uses `lax`'s convolutions as flax does.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ class UpConv(nn.Module):
     """Stride-2, 4x4, SAME transposed convolution with `nn.ConvTranspose`'s parameters (`kernel`, `bias`).
 
     With impl "matmul" it is computed as a sub-pixel convolution, except for a single output channel, where
-    XLA:CPU's own transposed convolution is the faster of the two (docs/bench/train.md).
+    XLA:CPU's own transposed convolution is the faster of the two (docs/benchmarks.md).
     """
 
     features: int

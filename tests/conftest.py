@@ -1,4 +1,4 @@
-"""Shared test setup: JAX on the CPU with 64-bit off, one thread pool per process, small caches under tmp."""
+"""Shared test setup: JAX runs on the CPU (CI has no accelerator) and Ray prints every worker's log lines."""
 import os
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
