@@ -43,7 +43,7 @@ bench: setup
 	$(PY) bench/datasets.py
 	$(PY) bench/train.py
 	$(PY) bench/evaluate.py
-	$(PY) bench/sweep.py
+	$(PY) bench/sweep_machinery.py
 	$(PY) bench/aggregate.py
 
 # Re-resolve the pinned environment (runtime + test extras) from pyproject.toml.

@@ -29,7 +29,6 @@ import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 sys.path.insert(
     0, str(ROOT / "tests" / "evaluation")
 )  # the disentanglement_lib import shim of the oracle tests

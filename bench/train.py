@@ -19,18 +19,15 @@ import json
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
-
-from models import OBJECTIVES, TrainConfig  # noqa: E402
-from models.network import conv_stride2_same, subpixel_conv_transpose  # noqa: E402
-from models.step import Program, run_keys  # noqa: E402
-from models.train import compiled_program  # noqa: E402
+from models import OBJECTIVES, TrainConfig
+from models.network import conv_stride2_same, subpixel_conv_transpose
+from models.step import Program, run_keys
+from models.train import compiled_program
 
 
 class SyntheticImages:

@@ -1,6 +1,6 @@
 """Benchmark the sweep machinery (not training): grid expansion and packing, Ray overhead per job, store I/O.
 
-    .venv/bin/python bench/sweep.py [--json] [--runs 12600] [--replicas 8] [--tasks 200]
+    .venv/bin/python bench/sweep_machinery.py [--json] [--runs 12600] [--replicas 8] [--tasks 200]
 
 Rows:
 - `expand_pack`: seconds to compose, expand and pack the paper's 12,600-run grid (goal < 5 s), best of 3.
@@ -17,17 +17,13 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from sweep.grid import expand_grid  # noqa: E402
-from sweep.packing import pack  # noqa: E402
-from sweep.records import curve_rows, run_row, score_rows, to_tables  # noqa: E402
+from sweep.grid import expand_grid
+from sweep.packing import pack
+from sweep.records import curve_rows, run_row, score_rows, to_tables
 
 MACHINE = "2-core CPU, no GPU, 24 GiB"
 STUDY_JOB_SECONDS = 300_000 * 64 / 280.0 + 4000.0  # conf/throughput.yaml's cpu row: train + evaluate one run
