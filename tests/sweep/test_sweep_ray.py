@@ -12,10 +12,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
 import psutil
 import pytest
 from sweep_helpers import start_cli, sweep_env, tiny
 
+from analysis import build_report
 from results_schema import committed_files, read_table
 from sweep.driver import run_sweep
 from sweep.grid import expand_grid
@@ -76,6 +78,15 @@ def test_small_grid_writes_one_row_per_run_and_records_divergence(tmp_path, jax_
     assert sorted(curves.loc[curves["run_id"] == done["run_id"].iloc[0], "step"]) == [4, 8]
     assert run_sweep(overrides, show_progress=False).counts == {"done": 4, "diverged": 4}  # nothing redone
     assert len(committed_files(tmp_path / "store", "runs")) == 8
+
+    # The aggregator on this real store: every computable item is built, the rest is listed as not computed.
+    report = build_report(tmp_path / "store", tmp_path / "report")
+    assert report.html.is_file() and report.runs_used == 4
+    counts = pd.read_csv(report.tables["run_counts"])
+    assert counts["done"].sum() == 4 and counts["diverged"].sum() == 4
+    assert report.not_computed  # this grid scored MIG and the unsupervised scores only: the rest is listed
+    assert all(path.is_file() and path.stat().st_size > 0 for path in report.figures.values())
+    assert "dsprites" in report.html.read_text() and "color_dsprites" in report.html.read_text()
 
 
 def test_killed_driver_then_rerun_records_every_run_exactly_once(tmp_path, jax_cache):
