@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import NamedTuple
 
 from data import _cars3d, _dsprites, _shapes3d, _smallnorb
@@ -49,21 +50,20 @@ def _first_file(paths: list[Path]) -> Path | None:
     return next((path for path in paths if path.is_file()), None)
 
 
+def _single_file_source(module: ModuleType) -> _Source:
+    """A data set published as one file (any of `module.candidate_paths(root)`) with an offline renderer."""
+    return _Source(
+        module.PUBLIC_URL,
+        lambda root: " or ".join(map(str, module.candidate_paths(root))),
+        lambda root: _first_file(module.candidate_paths(root)),
+        module.from_file,
+        module.procedural,
+    )
+
+
 _SOURCES = {
-    "dsprites": _Source(
-        _dsprites.PUBLIC_URL,
-        lambda root: " or ".join(map(str, _dsprites.candidate_paths(root))),
-        lambda root: _first_file(_dsprites.candidate_paths(root)),
-        _dsprites.from_file,
-        _dsprites.procedural,
-    ),
-    "shapes3d": _Source(
-        _shapes3d.PUBLIC_URL,
-        lambda root: " or ".join(map(str, _shapes3d.candidate_paths(root))),
-        lambda root: _first_file(_shapes3d.candidate_paths(root)),
-        _shapes3d.from_file,
-        _shapes3d.procedural,
-    ),
+    "dsprites": _single_file_source(_dsprites),
+    "shapes3d": _single_file_source(_shapes3d),
     "smallnorb": _Source(
         _smallnorb.PUBLIC_URL,
         lambda root: (
