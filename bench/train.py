@@ -25,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from models import OBJECTIVES, TrainConfig
-from models.network import conv_stride2_same, subpixel_conv_transpose
+from models.network import conv_stride2_same, conv_transpose_stride2_same
 from models.step import Program, run_keys
 from models.train import compiled_program
 
@@ -144,7 +144,7 @@ def per_layer(calls: int) -> list[dict]:
         if transposed:
             forms = {
                 "lax": lambda a, k: jax.lax.conv_transpose(a, k, (2, 2), "SAME", dimension_numbers=nhwc),
-                "rewrite": subpixel_conv_transpose,
+                "rewrite": conv_transpose_stride2_same,
             }
         else:
             forms = {

@@ -1,13 +1,15 @@
 """The study's convolutional Gaussian encoder, deconvolutional Bernoulli decoder and FactorVAE discriminator.
 
 Layer for layer disentanglement_lib's `conv_encoder`, `deconv_decoder` and `fc_discriminator`: Glorot-uniform
-kernels, zero biases, SAME padding. With `impl="matmul"` the strided convolutions are computed as
-space-to-depth convolutions and the transposed ones as sub-pixel convolutions, both as patch matrix products:
+kernels, zero biases, SAME padding. With `impl="matmul"` every convolution is computed as one matrix product
+followed by sums of shifted slices (the strided ones after a space-to-depth rearrangement):
 the same functions of the same parameters (tested to 1e-5), several times faster to differentiate on XLA:CPU
 than `lax`'s convolutions (docs/benchmarks.md). `impl="xla"` uses `lax`'s convolutions as flax does.
 """
 
 from __future__ import annotations
+
+import functools
 
 import flax.linen as nn
 import jax
@@ -21,66 +23,134 @@ zeros = nn.initializers.zeros_init()
 _NHWC = ("NHWC", "HWIO", "NHWC")
 
 
-def conv_valid_matmul(x: jax.Array, kernel: jax.Array) -> jax.Array:
-    """Stride-1 VALID convolution as one matrix product of the image patches (im2col) with the kernel.
+def _shifted(x: jax.Array, di: int, dj: int, height: int, width: int) -> jax.Array:
+    """`x[:, i + di, j + dj]` for i < height, j < width, zero where that falls outside `x`.
 
-    For this network's small kernels and images, XLA:CPU differentiates a dot product much faster than a
-    convolution; the patches are the kh·kw shifted views of `x`, concatenated in the kernel's (h, w, c) order.
+    A slice and a pad that XLA fuses into its consumer, so shifted views are never materialized padded.
     """
-    kh, kw, c_in, c_out = kernel.shape
-    batch, height, width, _ = x.shape
-    out_h, out_w = height - kh + 1, width - kw + 1
-    patches = jnp.concatenate(
-        [x[:, i : i + out_h, j : j + out_w] for i in range(kh) for j in range(kw)], axis=-1
-    )
-    product = patches.reshape(-1, kh * kw * c_in) @ kernel.reshape(kh * kw * c_in, c_out)
-    return product.reshape(batch, out_h, out_w, c_out)
+    rows, cols = x.shape[1], x.shape[2]
+    i0, i1 = max(0, di), min(rows, height + di)
+    j0, j1 = max(0, dj), min(cols, width + dj)
+    pads = ((0, 0), (i0 - di, height + di - i1), (j0 - dj, width + dj - j1)) + ((0, 0),) * (x.ndim - 3)
+    return jnp.pad(x[:, i0:i1, j0:j1], pads)
+
+
+def _tap_offsets(pad: int, sign: int) -> list[tuple[int, int]]:
+    """Offsets sign·(a - pad, b - pad) of the 2x2 taps (a, b) in (row, column) order."""
+    return [(sign * (a - pad), sign * (b - pad)) for a in (0, 1) for b in (0, 1)]
+
+
+def _gather_shifts(x: jax.Array, offsets: list[tuple[int, int]], height: int, width: int) -> jax.Array:
+    """[B, height, width, 4·C]: the four shifted views of `x` side by side (im2col of a 2x2 window)."""
+    return jnp.concatenate([_shifted(x, di, dj, height, width) for di, dj in offsets], axis=-1)
+
+
+def _add_shifts(product: jax.Array, offsets: list[tuple[int, int]], height: int, width: int) -> jax.Array:
+    """Σ_k shifted(k-th quarter of `product`'s channels, offsets[k]): [..., 4·C] -> [..., C] (col2im)."""
+    parts = jnp.split(product, 4, axis=-1)
+    return sum(_shifted(part, di, dj, height, width) for part, (di, dj) in zip(parts, offsets, strict=True))
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3))
+def conv2x2(x: jax.Array, kernel: jax.Array, pad: int, output_side: bool) -> jax.Array:
+    """Stride-1 2x2 convolution of `x` zero-padded by `pad` (0 or 1) on every side, as one matrix product.
+
+    `x` [B, H, W, C_in], `kernel` [2, 2, C_in, C_out] -> [B, H + 2·pad - 1, W + 2·pad - 1, C_out].
+    Input side (im2col): copy out the 2x2 patches, 4·C_in numbers per output pixel, and multiply. Output side
+    (col2im): multiply every input pixel by all four taps, 4·C_out numbers per pixel, and add the shifted
+    products. Either way the convolution is one dot plus shifted copies, which XLA:CPU runs and differentiates
+    far faster than its own convolutions (docs/benchmarks.md); the cheaper side is the one that copies fewer
+    numbers. The hand-written gradient takes the input gradient in the other side's form, so neither pass
+    materializes a padded or zero-stuffed array.
+    """
+    return _conv2x2_forward(x, kernel, pad, output_side)[0]
+
+
+def _conv2x2_forward(x, kernel, pad, output_side):
+    batch, height, width, c_in = x.shape
+    c_out = kernel.shape[-1]
+    out_h, out_w = height + 2 * pad - 1, width + 2 * pad - 1
+    if output_side:
+        taps = kernel.transpose(2, 0, 1, 3).reshape(c_in, 4 * c_out)
+        product = (x.reshape(-1, c_in) @ taps).reshape(batch, height, width, 4 * c_out)
+        y = _add_shifts(product, _tap_offsets(pad, 1), out_h, out_w)
+    else:
+        patches = _gather_shifts(x, _tap_offsets(pad, 1), out_h, out_w).reshape(-1, 4 * c_in)
+        y = (patches @ kernel.reshape(4 * c_in, c_out)).reshape(batch, out_h, out_w, c_out)
+    return y, (x, kernel)
+
+
+def _conv2x2_backward(pad, output_side, residuals, dy):
+    x, kernel = residuals
+    batch, height, width, c_in = x.shape
+    c_out = kernel.shape[-1]
+    out_h, out_w = dy.shape[1], dy.shape[2]
+    if output_side:
+        d_product = _gather_shifts(dy, _tap_offsets(pad, -1), height, width).reshape(-1, 4 * c_out)
+        taps = kernel.transpose(2, 0, 1, 3).reshape(c_in, 4 * c_out)
+        dx = (d_product @ taps.T).reshape(x.shape)
+        d_taps = x.reshape(-1, c_in).T @ d_product
+        return dx, d_taps.reshape(c_in, 2, 2, c_out).transpose(1, 2, 0, 3)
+    flat_dy = dy.reshape(-1, c_out)
+    d_patches = (flat_dy @ kernel.reshape(4 * c_in, c_out).T).reshape(batch, out_h, out_w, 4 * c_in)
+    dx = _add_shifts(d_patches, _tap_offsets(pad, -1), height, width)
+    patches = _gather_shifts(x, _tap_offsets(pad, 1), out_h, out_w).reshape(-1, 4 * c_in)
+    return dx, (patches.T @ flat_dy).reshape(kernel.shape)
+
+
+conv2x2.defvjp(_conv2x2_forward, _conv2x2_backward)
+
+
+def _space_to_depth(x: jax.Array) -> jax.Array:
+    """[B, 2H, 2W, C] -> [B, H, W, 4C]: each 2x2 block becomes one pixel, channels ordered (row, col, c)."""
+    batch, height, width, channels = x.shape
+    blocks = x.reshape(batch, height // 2, 2, width // 2, 2, channels).transpose(0, 1, 3, 2, 4, 5)
+    return blocks.reshape(batch, height // 2, width // 2, 4 * channels)
 
 
 def conv_stride2_same(x: jax.Array, kernel: jax.Array) -> jax.Array:
-    """`lax.conv_general_dilated(x, kernel, (2, 2), "SAME")` for an even kernel and even image, via matmuls.
+    """`lax.conv_general_dilated(x, kernel, (2, 2), "SAME")` for a 2x2 or 4x4 kernel and an even image.
 
-    SAME padding of an even image for an even kernel k pads (k-2)/2 on each side; the padded image is
-    rearranged space-to-depth (2x2 blocks become 4·C channels) and convolved, stride 1, with the k/2 x k/2
-    kernel whose tap (a, b) on block channel (ph, pw, c) is the original tap (2a+ph, 2b+pw) on c.
+    SAME padding of an even image pads (k-2)/2 on each side; rearranged space-to-depth (2x2 blocks become
+    4·C channels) the convolution becomes a stride-1 one with a k/2 x k/2 kernel whose tap (a, b) on block
+    channel (ph, pw, c) is the original tap (2a+ph, 2b+pw) on c: a plain matrix product for k = 2, `conv2x2`
+    for k = 4.
     """
     k = kernel.shape[0]
     batch, height, width, c_in = x.shape
-    if k % 2 or kernel.shape[1] != k or height % 2 or width % 2:
+    if k not in (2, 4) or kernel.shape[1] != k or height % 2 or width % 2:
         raise ValueError(
-            f"conv_stride2_same needs an even square kernel and image, got {kernel.shape}, {x.shape}"
+            f"conv_stride2_same needs a 2x2 or 4x4 kernel and an even image, got {kernel.shape}, {x.shape}"
         )
     pad = (k - 2) // 2
-    padded = jnp.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
-    ph, pw = padded.shape[1] // 2, padded.shape[2] // 2
-    blocks = (
-        padded.reshape(batch, ph, 2, pw, 2, c_in).transpose(0, 1, 3, 2, 4, 5).reshape(batch, ph, pw, 4 * c_in)
-    )
-    half = k // 2
-    regrouped = kernel.reshape(half, 2, half, 2, c_in, -1).transpose(0, 2, 1, 3, 4, 5)
-    return conv_valid_matmul(blocks, regrouped.reshape(half, half, 4 * c_in, -1))
+    blocks = _space_to_depth(jnp.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0))))
+    half, c_out = k // 2, kernel.shape[-1]
+    regrouped = kernel.reshape(half, 2, half, 2, c_in, c_out).transpose(0, 2, 1, 3, 4, 5)
+    regrouped = regrouped.reshape(half, half, 4 * c_in, c_out)
+    if half == 1:
+        return (blocks.reshape(-1, 4 * c_in) @ regrouped[0, 0]).reshape(batch, height // 2, width // 2, c_out)
+    return conv2x2(blocks, regrouped, 0, c_out < 4 * c_in)
 
 
-def subpixel_conv_transpose(x: jax.Array, kernel: jax.Array) -> jax.Array:
-    """`lax.conv_transpose(x, kernel, (2, 2), "SAME")` for a 4x4 kernel, computed as one 2x2 convolution.
+def conv_transpose_stride2_same(x: jax.Array, kernel: jax.Array) -> jax.Array:
+    """`lax.conv_transpose(x, kernel, (2, 2), "SAME")` for a 4x4 kernel, as one 2x2 convolution (sub-pixel).
 
-    With stride 2 and SAME padding, output row 2i+r only sees input rows i-1+r and i+r, through kernel taps r
-    and r+2 (likewise for columns). So all four output phases come from one stride-1 2x2 VALID convolution of
-    the input padded by one on each side, with the 4x4 kernel regrouped into a 2x2 kernel of 4·C_out channels;
-    the phases are then interleaved (depth-to-space). The multiply-adds of the transposed conv, no zeros.
+    With stride 2 and SAME padding, output row 2i+r only sees input rows i-1+r and i+r, through kernel taps
+    r and r+2 (likewise for columns). So all four output phases come from one stride-1 2x2 convolution of the
+    input padded by one, with the 4x4 kernel regrouped into a 2x2 kernel of 4·C_out channels; the phases are
+    then interleaved (depth-to-space). The multiply-adds of the transposed convolution and no zeros.
     """
     if kernel.shape[:2] != (4, 4):
-        raise ValueError(f"subpixel_conv_transpose expects a 4x4 kernel, got {kernel.shape[:2]}")
-    batch, height, width, _ = x.shape
-    c_in, c_out = kernel.shape[2:]
+        raise ValueError(f"conv_transpose_stride2_same expects a 4x4 kernel, got {kernel.shape[:2]}")
+    batch, height, width, c_in = x.shape
+    c_out = kernel.shape[-1]
     # kernel tap t = 2a + r: a indexes the 2x2 window, r the output phase.
     phased = (
         kernel.reshape(2, 2, 2, 2, c_in, c_out).transpose(0, 2, 4, 1, 3, 5).reshape(2, 2, c_in, 4 * c_out)
     )
-    padded = jnp.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
-    z = conv_valid_matmul(padded, phased).reshape(batch, height + 1, width + 1, 2, 2, c_out)
+    z = conv2x2(x, phased, 1, 4 * c_out < 4 * c_in).reshape(batch, height + 1, width + 1, 2, 2, c_out)
     rows = [
-        jnp.stack([z[:, rh : rh + height, rw : rw + width, rh, rw] for rw in (0, 1)], axis=3) for rh in (0, 1)
+        jnp.stack([z[:, r : r + height, s : s + width, r, s] for s in (0, 1)], axis=3) for r in (0, 1)
     ]
     return jnp.stack(rows, axis=2).reshape(batch, 2 * height, 2 * width, c_out)
 
@@ -88,9 +158,7 @@ def subpixel_conv_transpose(x: jax.Array, kernel: jax.Array) -> jax.Array:
 class DownConv(nn.Module):
     """Stride-2 SAME convolution with `nn.Conv`'s parameters (`kernel`, `bias`).
 
-    With impl "matmul" it is computed by `conv_stride2_same` where that is the faster form on XLA:CPU: 2x2
-    kernels (space-to-depth makes them a single matrix product) and narrow inputs (the first layer). For a 4x4
-    kernel over 32 channels, copying the patches out costs more than `lax`'s convolution (see the bench).
+    With impl "matmul" it is computed by `conv_stride2_same` (one matrix product and shifted sums).
     """
 
     features: int
@@ -103,7 +171,7 @@ class DownConv(nn.Module):
             "kernel", glorot, (self.kernel_size, self.kernel_size, x.shape[-1], self.features)
         )
         bias = self.param("bias", zeros, (self.features,))
-        if self.impl == "matmul" and (self.kernel_size == 2 or x.shape[-1] < 8):
+        if self.impl == "matmul":
             y = conv_stride2_same(x, kernel)
         else:
             y = lax.conv_general_dilated(x, kernel, (2, 2), "SAME", dimension_numbers=_NHWC)
@@ -113,8 +181,7 @@ class DownConv(nn.Module):
 class UpConv(nn.Module):
     """Stride-2, 4x4, SAME transposed convolution with `nn.ConvTranspose`'s parameters (`kernel`, `bias`).
 
-    With impl "matmul" it is computed as a sub-pixel convolution, except for a single output channel, where
-    XLA:CPU's own transposed convolution is the faster of the two (docs/benchmarks.md).
+    With impl "matmul" it is computed by `conv_transpose_stride2_same` (one matrix product and shifted sums).
     """
 
     features: int
@@ -124,8 +191,8 @@ class UpConv(nn.Module):
     def __call__(self, x: jax.Array) -> jax.Array:
         kernel = self.param("kernel", glorot, (4, 4, x.shape[-1], self.features))
         bias = self.param("bias", zeros, (self.features,))
-        if self.impl == "matmul" and self.features > 1:
-            y = subpixel_conv_transpose(x, kernel)
+        if self.impl == "matmul":
+            y = conv_transpose_stride2_same(x, kernel)
         else:
             y = lax.conv_transpose(x, kernel, (2, 2), "SAME", dimension_numbers=_NHWC)
         return y + bias

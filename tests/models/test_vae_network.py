@@ -1,4 +1,4 @@
-"""The study network's layer shapes, initialisation, and the sub-pixel rewrite of its transposed convs."""
+"""The study network's layer shapes, initialisation, and the matmul rewrite of its convolutions."""
 
 import flax.linen as nn
 import jax
@@ -12,11 +12,20 @@ from models.network import (
     DownConv,
     Encoder,
     UpConv,
+    conv2x2,
     conv_stride2_same,
-    subpixel_conv_transpose,
+    conv_transpose_stride2_same,
 )
 
 NHWC = ("NHWC", "HWIO", "NHWC")
+
+
+def lax_transposed(x, k):
+    return jax.lax.conv_transpose(x, k, (2, 2), "SAME", dimension_numbers=NHWC)
+
+
+def lax_strided(x, k):
+    return jax.lax.conv_general_dilated(x, k, (2, 2), "SAME", dimension_numbers=NHWC)
 
 
 def _shapes(tree):
@@ -148,18 +157,12 @@ def test_downconv_equals_flax_strided_conv(shape, kernel, features):
 @pytest.mark.parametrize(
     ("rewritten", "reference", "x_shape", "k_shape"),
     [
-        (
-            subpixel_conv_transpose,
-            lambda x, k: jax.lax.conv_transpose(x, k, (2, 2), "SAME", dimension_numbers=NHWC),
-            (2, 8, 8, 16),
-            (4, 4, 16, 8),
-        ),
-        (
-            conv_stride2_same,
-            lambda x, k: jax.lax.conv_general_dilated(x, k, (2, 2), "SAME", dimension_numbers=NHWC),
-            (2, 16, 16, 8),
-            (4, 4, 8, 16),
-        ),
+        # Each rewrite on both sides of conv2x2: output side where C_out < C_in, input side otherwise.
+        (conv_transpose_stride2_same, lax_transposed, (2, 8, 8, 16), (4, 4, 16, 8)),
+        (conv_transpose_stride2_same, lax_transposed, (2, 8, 8, 4), (4, 4, 4, 8)),
+        (conv_stride2_same, lax_strided, (2, 16, 16, 8), (4, 4, 8, 16)),
+        (conv_stride2_same, lax_strided, (2, 16, 16, 2), (4, 4, 2, 16)),
+        (conv_stride2_same, lax_strided, (2, 16, 16, 8), (2, 2, 8, 16)),
     ],
 )
 def test_rewritten_convolutions_have_the_same_gradients(rewritten, reference, x_shape, k_shape):
@@ -174,8 +177,30 @@ def test_rewritten_convolutions_have_the_same_gradients(rewritten, reference, x_
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("pad", [0, 1])
+@pytest.mark.parametrize("output_side", [False, True])
+def test_conv2x2_equals_lax_on_both_sides_with_gradients(pad, output_side):
+    key_x, key_k, key_t = jax.random.split(jax.random.PRNGKey(5), 3)
+    x, kernel = jax.random.normal(key_x, (3, 7, 6, 5)), jax.random.normal(key_k, (2, 2, 5, 4))
+
+    def reference(xx, kk):
+        return jax.lax.conv_general_dilated(xx, kk, (1, 1), [(pad, pad), (pad, pad)], dimension_numbers=NHWC)
+
+    assert conv2x2(x, kernel, pad, output_side).shape == (3, 6 + 2 * pad, 5 + 2 * pad, 4)
+    np.testing.assert_allclose(conv2x2(x, kernel, pad, output_side), reference(x, kernel), atol=1e-5)
+    target = jax.random.normal(key_t, (3, 6 + 2 * pad, 5 + 2 * pad, 4))
+    def grads(fn):
+        return jax.grad(lambda xx, kk: jnp.sum(fn(xx, kk) * target), argnums=(0, 1))(x, kernel)
+
+    got, want = grads(lambda xx, kk: conv2x2(xx, kk, pad, output_side)), grads(reference)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-4)
+
+
 def test_rewrites_reject_shapes_they_do_not_cover():
     with pytest.raises(ValueError, match="4x4 kernel"):
-        subpixel_conv_transpose(jnp.zeros((1, 4, 4, 2)), jnp.zeros((3, 3, 2, 2)))
-    with pytest.raises(ValueError, match="even square kernel and image"):
+        conv_transpose_stride2_same(jnp.zeros((1, 4, 4, 2)), jnp.zeros((3, 3, 2, 2)))
+    with pytest.raises(ValueError, match="2x2 or 4x4 kernel and an even image"):
         conv_stride2_same(jnp.zeros((1, 5, 4, 2)), jnp.zeros((4, 4, 2, 2)))
+    with pytest.raises(ValueError, match="2x2 or 4x4 kernel and an even image"):
+        conv_stride2_same(jnp.zeros((1, 4, 4, 2)), jnp.zeros((6, 6, 2, 2)))
