@@ -40,9 +40,15 @@ def _tap_offsets(pad: int, sign: int) -> list[tuple[int, int]]:
     return [(sign * (a - pad), sign * (b - pad)) for a in (0, 1) for b in (0, 1)]
 
 
-def _gather_shifts(x: jax.Array, offsets: list[tuple[int, int]], height: int, width: int) -> jax.Array:
-    """[B, height, width, 4·C]: the four shifted views of `x` side by side (im2col of a 2x2 window)."""
-    return jnp.concatenate([_shifted(x, di, dj, height, width) for di, dj in offsets], axis=-1)
+def _gather_shifts(
+    x: jax.Array | list[jax.Array], offsets: list[tuple[int, int]], height: int, width: int
+) -> jax.Array:
+    """[B, height, width, 4·C]: shifted views side by side, of `x` (im2col of a 2x2 window) or of x[k]."""
+    sources = x if isinstance(x, list) else [x] * len(offsets)
+    return jnp.concatenate(
+        [_shifted(source, di, dj, height, width) for source, (di, dj) in zip(sources, offsets, strict=True)],
+        axis=-1,
+    )
 
 
 def _add_shifts(product: jax.Array, offsets: list[tuple[int, int]], height: int, width: int) -> jax.Array:
@@ -148,11 +154,41 @@ def conv_transpose_stride2_same(x: jax.Array, kernel: jax.Array) -> jax.Array:
     phased = (
         kernel.reshape(2, 2, 2, 2, c_in, c_out).transpose(0, 2, 4, 1, 3, 5).reshape(2, 2, c_in, 4 * c_out)
     )
-    z = conv2x2(x, phased, 1, 4 * c_out < 4 * c_in).reshape(batch, height + 1, width + 1, 2, 2, c_out)
-    rows = [
+    return _interleave_phases(conv2x2(x, phased, 1, 4 * c_out < 4 * c_in))
+
+
+@jax.custom_vjp
+def _interleave_phases(z: jax.Array) -> jax.Array:
+    """[B, H+1, W+1, (r, s, C)] -> [B, 2H, 2W, C] with output pixel (2i+r, 2j+s) = z[:, i+r, j+s, (r, s)].
+
+    Depth-to-space of the four phases, each read at its own offset. Its gradient is written out as one
+    gather of the four shifted phases of the output gradient; autodiff would instead add four zero-padded
+    copies of the whole [B, H+1, W+1, 4C] array.
+    """
+    batch, rows, cols, channels = z.shape
+    height, width, c_out = rows - 1, cols - 1, channels // 4
+    z = z.reshape(batch, rows, cols, 2, 2, c_out)
+    phases = [
         jnp.stack([z[:, r : r + height, s : s + width, r, s] for s in (0, 1)], axis=3) for r in (0, 1)
     ]
-    return jnp.stack(rows, axis=2).reshape(batch, 2 * height, 2 * width, c_out)
+    return jnp.stack(phases, axis=2).reshape(batch, 2 * height, 2 * width, c_out)
+
+
+def _interleave_phases_backward(_, dy: jax.Array) -> tuple[jax.Array]:
+    batch, height2, width2, c_out = dy.shape
+    height, width = height2 // 2, width2 // 2
+    by_phase = dy.reshape(batch, height, 2, width, 2, c_out)
+    return (
+        _gather_shifts(
+            [by_phase[:, :, r, :, s] for r in (0, 1) for s in (0, 1)],
+            [(-r, -s) for r in (0, 1) for s in (0, 1)],
+            height + 1,
+            width + 1,
+        ),
+    )
+
+
+_interleave_phases.defvjp(lambda z: (_interleave_phases(z), None), _interleave_phases_backward)
 
 
 class DownConv(nn.Module):
