@@ -4,6 +4,7 @@ and `lightgbm` (fast, approximate; chosen only by an explicit config value)."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -73,7 +74,8 @@ GBT_SKLEARN = {
     "warm_start": False,
 }
 # LightGBM shaped like the sklearn model: 100 rounds of depth-3 trees (8 leaves), shrinkage 0.1, no
-# regularization, leaves down to one sample; histogram splits (255 bins) are the approximation.
+# regularization, leaves down to one sample; histogram splits (255 bins) are the approximation. Row-wise
+# histograms build the same trees ~20% faster than column-wise ones for these 10-column codes (bench).
 GBT_LIGHTGBM = {
     "n_estimators": 100,
     "learning_rate": 0.1,
@@ -90,7 +92,7 @@ GBT_LIGHTGBM = {
     "importance_type": "gain",
     "n_jobs": 1,
     "deterministic": True,
-    "force_col_wise": True,
+    "force_row_wise": True,
     "verbose": -1,
 }
 
@@ -126,6 +128,24 @@ def make_estimator(name: str, seed: int) -> Any:
 
         return lightgbm.LGBMClassifier(random_state=seed, **GBT_LIGHTGBM)
     raise ValueError(f"unknown estimator {name!r}; expected one of {sorted(ESTIMATOR_PARAMS)}.")
+
+
+def fit_lightgbm_train_accuracy(model: Any, x_train: np.ndarray, y_train: np.ndarray) -> float:
+    """Fit a LightGBM classifier and return its training accuracy without predicting the training set again.
+
+    LightGBM keeps the boosted scores of its training rows; evaluating its error metric on them costs a few
+    percent of the fit, while `predict` on the 10,000 training points of a 40-class factor (4,000 trees)
+    costs as much as the fit itself. The error is 1 - accuracy of the argmax class, except that LightGBM's
+    multiclass error counts a tie for the top score as wrong where argmax would pick the first tied class.
+    `eval_set` with the training arrays themselves is the wrapper's way to reuse the training scores
+    (`eval_X` builds a second data set); its deprecation warning is silenced here, and lightgbm is pinned.
+    """
+    metric = "binary_error" if np.unique(y_train).size == 2 else "multi_error"
+    model.set_params(metric=metric)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*'eval_set' is deprecated")
+        model.fit(x_train, y_train, eval_set=[(x_train, y_train)])
+    return 1.0 - float(model.evals_result_["training"][metric][-1])
 
 
 def feature_importances(model: Any) -> np.ndarray:

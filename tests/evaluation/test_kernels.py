@@ -7,6 +7,7 @@ from sklearn import metrics
 
 from evaluation import kernels
 from evaluation._discretize import mutual_info
+from evaluation.estimators import fit_lightgbm_train_accuracy, make_estimator
 
 LN2_LN10 = np.log(2) / np.log(10)
 DIAG = np.diag(5.0 * np.ones(5))
@@ -154,3 +155,15 @@ def test_mutual_info_equals_sklearn_mutual_info_score():
         a = rng.integers(0, rng.integers(1, 40), n)
         b = a * rng.integers(0, 3) + rng.integers(0, rng.integers(1, 25), n)
         assert mutual_info(a, b) == pytest.approx(metrics.mutual_info_score(a, b), abs=1e-12)
+
+
+@pytest.mark.parametrize("num_classes", [2, 7])
+def test_lightgbm_training_accuracy_equals_predicting_the_training_set(num_classes):
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(3000, 4))
+    noisy = x[:, 0] + rng.normal(scale=0.5, size=3000)
+    y = np.clip((noisy * num_classes / 3 + num_classes / 2).astype(int), 0, num_classes - 1)
+    model = make_estimator("gbt_lightgbm", seed=0)
+    accuracy = fit_lightgbm_train_accuracy(model, x, y)
+    assert 0.5 < accuracy < 1.0  # a real fit, neither trivial nor memorized
+    assert accuracy == pytest.approx(np.mean(model.predict(x) == y), abs=1e-12)
