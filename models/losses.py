@@ -6,12 +6,15 @@ import math
 
 import jax
 import jax.numpy as jnp
-import optax
 
 
 def bernoulli_reconstruction(images: jax.Array, logits: jax.Array) -> jax.Array:
-    """Per-sample reconstruction loss [B]: sigmoid cross-entropy of the decoder logits, summed over pixels."""
-    per_pixel = optax.sigmoid_binary_cross_entropy(logits, images)
+    """Per-sample reconstruction loss [B]: sigmoid cross-entropy of the decoder logits, summed over pixels.
+
+    TensorFlow's `sigmoid_cross_entropy_with_logits` formula, max(l, 0) - l·x + log(1 + e^-|l|), which
+    disentanglement_lib used: one exp and one log per pixel where optax's two log-sigmoids take two of each.
+    """
+    per_pixel = jnp.maximum(logits, 0.0) - logits * images + jnp.log1p(jnp.exp(-jnp.abs(logits)))
     return per_pixel.reshape(per_pixel.shape[0], -1).sum(axis=1)
 
 

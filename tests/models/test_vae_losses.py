@@ -92,3 +92,17 @@ def test_bernoulli_reconstruction_sums_cross_entropy_over_pixels():
     np.testing.assert_allclose(bernoulli_reconstruction(images, logits), [2 * math.log(2)] * 2, rtol=1e-6)
     confident = bernoulli_reconstruction(jnp.ones((1, 3, 3, 1)), jnp.full((1, 3, 3, 1), 20.0))
     assert float(confident[0]) == pytest.approx(9 * math.log1p(math.exp(-20.0)), rel=1e-4)
+
+
+def test_bernoulli_reconstruction_equals_the_log_sigmoid_form_with_its_gradient():
+    key_x, key_l = jax.random.split(jax.random.PRNGKey(0))
+    images = jax.random.uniform(key_x, (4, 8, 8, 3))
+    logits = 6.0 * jax.random.normal(key_l, (4, 8, 8, 3))
+
+    def log_sigmoid_form(lg):
+        per_pixel = -images * jax.nn.log_sigmoid(lg) - (1.0 - images) * jax.nn.log_sigmoid(-lg)
+        return per_pixel.reshape(4, -1).sum(axis=1)
+
+    np.testing.assert_allclose(bernoulli_reconstruction(images, logits), log_sigmoid_form(logits), rtol=1e-6)
+    got = jax.grad(lambda lg: bernoulli_reconstruction(images, lg).sum())(logits)
+    np.testing.assert_allclose(got, jax.nn.sigmoid(logits) - images, atol=1e-6)
