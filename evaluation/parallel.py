@@ -1,13 +1,20 @@
-"""The default `map_fn`: a local process pool, so sklearn's single-threaded fits use every core."""
+"""The default `map_fn`: a local process pool, so sklearn's single-threaded fits use every core.
+
+The pool of each size is started once per process and reused by every later call: spawning workers and
+importing sklearn in them costs seconds (about 5 s for two workers on a 2-core machine), as much as all of
+LightGBM's fits for one model, and a sweep worker evaluates job after job.
+"""
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from evaluation.fits import MapFn, sequential_map
@@ -30,10 +37,42 @@ def _exit_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """This process's pool of `workers` spawned processes, started on first use."""
+    with _POOLS_LOCK:
+        if workers not in _POOLS:
+            _POOLS[workers] = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            )
+        return _POOLS[workers]
+
+
+def _discard_pool(workers: int) -> None:
+    with _POOLS_LOCK:
+        pool = _POOLS.pop(workers, None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+@atexit.register
+def _shutdown_pools() -> None:
+    for workers in list(_POOLS):
+        _discard_pool(workers)
+
+
 def local_map(n_jobs: int | None = None) -> MapFn:
     """Return a `map_fn` running items in `n_jobs` spawned worker processes (None: all cores; 1: in process).
 
-    Workers are spawned, not forked, so a parent holding JAX/XLA threads is safe to parallelize from.
+    Workers are spawned, not forked, so a parent holding JAX/XLA threads is safe to parallelize from. A pool
+    whose worker died (killed, out of memory) is discarded, so the next call starts a fresh one; the call that
+    saw it die raises `BrokenProcessPool`.
     """
     jobs = default_jobs() if n_jobs is None else n_jobs
     if jobs < 1:
@@ -45,13 +84,10 @@ def local_map(n_jobs: int | None = None) -> MapFn:
         items = list(items)
         if len(items) <= 1:
             return sequential_map(fn, items)
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
-            max_workers=min(jobs, len(items)),
-            mp_context=context,
-            initializer=_exit_with_parent,
-            initargs=(os.getpid(),),
-        ) as pool:
-            return list(pool.map(fn, items, chunksize=1))
+        try:
+            return list(_pool(jobs).map(fn, items, chunksize=1))
+        except BrokenProcessPool:
+            _discard_pool(jobs)
+            raise
 
     return pool_map
