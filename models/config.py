@@ -21,7 +21,8 @@ class PlatformDefaults:
     conv_impl: ConvImpl
 
 
-# CPU: measured on a 2-core CPU (docs/benchmarks.md). The GPU/TPU rows are placeholders until the bench
+# CPU: measured on a 2-core CPU (docs/benchmarks.md; scan is now 5-14% faster there but runs all K steps even
+# past a run's target, so short runs keep the Python loop). The GPU/TPU rows are placeholders until the bench
 # (`bench/train.py --json`) has been run on such a device; every value can be overridden in TrainConfig.
 PLATFORM_DEFAULTS: dict[str, PlatformDefaults] = {
     "cpu": PlatformDefaults(replicas=1, steps_per_call=50, loop_form="python", conv_impl="matmul"),
