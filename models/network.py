@@ -1,10 +1,11 @@
 """The study's convolutional Gaussian encoder, deconvolutional Bernoulli decoder and FactorVAE discriminator.
 
 Layer for layer disentanglement_lib's `conv_encoder`, `deconv_decoder` and `fc_discriminator`: Glorot-uniform
-kernels, zero biases, SAME padding. With `impl="matmul"` every convolution is computed as one matrix product
-followed by sums of shifted slices (the strided ones after a space-to-depth rearrangement):
-the same functions of the same parameters (tested to 1e-5), several times faster to differentiate on XLA:CPU
-than `lax`'s convolutions (docs/benchmarks.md). `impl="xla"` uses `lax`'s convolutions as flax does.
+kernels, zero biases, SAME padding. With `impl="matmul"` every convolution is reduced to one stride-1 2x2
+convolution (`conv2x2`: one matrix product plus shifted copies, with a hand-written gradient), the strided
+ones after a space-to-depth rearrangement, the transposed ones as sub-pixel convolutions: the same functions
+of the same parameters (tested to 1e-5), several times faster to differentiate on XLA:CPU than `lax`'s
+convolutions (docs/benchmarks.md). `impl="xla"` uses `lax`'s convolutions as flax does.
 """
 
 from __future__ import annotations
