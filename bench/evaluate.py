@@ -5,6 +5,7 @@ faithful one (speed-up and Spearman rank correlation of the scores over varied r
     .venv/bin/python bench/evaluate.py [--json] [--metrics dci,mig,...] [--jobs 1,2] [--no-dlib]
                                        [--gbt-backends sklearn,lightgbm]
     .venv/bin/python bench/evaluate.py --compare-backends 8 [--json]
+    .venv/bin/python bench/evaluate.py --trained-runs demo_out/checkpoints [--dataset dsprites] [--json]
 
 Sizes are the study's; --dci-train/--dci-test, --downstream-sizes and --num-test shrink DCI and the
 downstream tasks (for ours and disentanglement_lib alike) where the study's sizes take too long.
@@ -26,7 +27,9 @@ import platform
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(
@@ -159,21 +162,44 @@ def time_suite(metrics, jobs, backends, with_dlib: bool, base: MetricsConfig) ->
     return rows
 
 
-def compare_backends(count: int, config: MetricsConfig, jobs: int) -> list[dict]:
-    """Time DCI + downstream GBT with each backend on `count` varied representations; Spearman per score."""
-    data = FactorizedUniform(DSPRITES_SIZES)
+def synthetic_suite(count: int) -> tuple[FactorizedUniform, list[tuple[dict, Callable]]]:
+    """`count` synthetic representations of dSprites-sized factors: mixing a in [0, 1] x noise {0.05, 0.3}."""
     settings = [
         (mixing, noise) for mixing in np.linspace(0.0, 1.0, (count + 1) // 2) for noise in (0.05, 0.3)
     ]
+    return FactorizedUniform(DSPRITES_SIZES), [
+        ({"mixing": float(mixing), "noise": noise}, synthetic_representation(mixing, noise, seed=i))
+        for i, (mixing, noise) in enumerate(settings[:count])
+    ]
+
+
+def trained_suite(checkpoints: Path, dataset: str) -> tuple[Any, list[tuple[dict, Callable]]]:
+    """Every finished run under a sweep's `checkpoints/` folder, scored on `dataset` (mean codes)."""
+    from data import load_dataset
+    from models import TrainConfig, represent_fn
+    from models.checkpoint import load_final_params, read_result
+
+    runs = []
+    for directory in sorted(p for p in checkpoints.iterdir() if p.is_dir()):
+        if read_result(directory) is not None:
+            params = load_final_params(checkpoints, directory.name)
+            runs.append(({"run_id": directory.name}, represent_fn([params], TrainConfig())))
+    if len(runs) < 3:
+        raise SystemExit(f"{checkpoints} holds {len(runs)} finished runs; a rank correlation needs 3 or more")
+    return load_dataset(dataset), runs
+
+
+def compare_backends(data, representations, config: MetricsConfig, jobs: int) -> list[dict]:
+    """Time DCI + downstream GBT with each backend on each representation; Spearman per score over them."""
     warm_pools([jobs])
     rows, values = [], {"sklearn": [], "lightgbm": []}
-    for i, (mixing, noise) in enumerate(settings[:count]):
+    for label, represent in representations:
         for backend in ("sklearn", "lightgbm"):
             cfg = dataclasses.replace(
                 config, gbt_backend=backend, n_jobs=jobs, metrics=("dci", "downstream_gbt")
             )
             start = time.perf_counter()
-            records = evaluate(data, synthetic_representation(mixing, noise, seed=i), cfg, seed=0)[0]
+            records = evaluate(data, represent, cfg, seed=0)[0]
             scores = {f"{r.metric}/{r.score}": r.value for r in records if "factor_" not in r.score}
             values[backend].append(scores)
             rows.append(
@@ -184,7 +210,7 @@ def compare_backends(count: int, config: MetricsConfig, jobs: int) -> list[dict]
                     backend,
                     time.perf_counter() - start,
                     scores,
-                    representation={"mixing": float(mixing), "noise": noise},
+                    representation=label,
                 )
             )
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
@@ -233,6 +259,12 @@ def main() -> None:
     )
     parser.add_argument("--dci-train", type=int, default=10_000)
     parser.add_argument("--dci-test", type=int, default=5_000)
+    parser.add_argument(
+        "--trained-runs",
+        metavar="CHECKPOINTS",
+        help="compare the GBT backends on every finished run under a sweep's checkpoints/ folder",
+    )
+    parser.add_argument("--dataset", default="dsprites", help="the data set of --trained-runs")
     parser.add_argument("--downstream-sizes", default="10,100,1000,10000")
     parser.add_argument("--num-test", type=int, default=5_000)
     args = parser.parse_args()
@@ -243,8 +275,12 @@ def main() -> None:
         downstream=DownstreamConfig(sizes, args.num_test, (sizes[1], sizes[-1])),
     )
     jobs = [int(j) for j in args.jobs.split(",")]
-    if args.compare_backends:
-        rows = compare_backends(args.compare_backends, config, jobs[-1])
+    if args.trained_runs:
+        data, representations = trained_suite(Path(args.trained_runs), args.dataset)
+        rows = compare_backends(data, representations, config, jobs[-1])
+    elif args.compare_backends:
+        data, representations = synthetic_suite(args.compare_backends)
+        rows = compare_backends(data, representations, config, jobs[-1])
     else:
         rows = time_suite(
             args.metrics.split(","), jobs, args.gbt_backends.split(","), not args.no_dlib, config
