@@ -37,34 +37,37 @@ def _exit_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-_POOLS: dict[int, ProcessPoolExecutor] = {}
+# Keyed by (owner pid, workers): a process forked from the owner inherits the dict but not the workers.
+_POOLS: dict[tuple[int, int], ProcessPoolExecutor] = {}
 _POOLS_LOCK = threading.Lock()
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     """This process's pool of `workers` spawned processes, started on first use."""
+    key = (os.getpid(), workers)
     with _POOLS_LOCK:
-        if workers not in _POOLS:
-            _POOLS[workers] = ProcessPoolExecutor(
+        if key not in _POOLS:
+            _POOLS[key] = ProcessPoolExecutor(
                 max_workers=workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_exit_with_parent,
                 initargs=(os.getpid(),),
             )
-        return _POOLS[workers]
+        return _POOLS[key]
 
 
 def _discard_pool(workers: int) -> None:
     with _POOLS_LOCK:
-        pool = _POOLS.pop(workers, None)
+        pool = _POOLS.pop((os.getpid(), workers), None)
     if pool is not None:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
 @atexit.register
 def _shutdown_pools() -> None:
-    for workers in list(_POOLS):
-        _discard_pool(workers)
+    for owner, workers in list(_POOLS):
+        if owner == os.getpid():
+            _discard_pool(workers)
 
 
 def local_map(n_jobs: int | None = None) -> MapFn:
