@@ -11,14 +11,14 @@ reports wall-clock and CPU seconds (CPU shows the work when other processes shar
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import shutil
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from _output import machine, print_rows
 
 from analysis import build_report
 from analysis.synthetic import SyntheticSpec, write_synthetic_store
@@ -36,6 +36,11 @@ def timed(step: str, work: Callable[[], dict]) -> dict:
         "cpu_s": round(time.process_time() - cpu, 2),
         "load_avg_1min": os.getloadavg()[0],
     }
+
+
+def _line(row: dict) -> str:
+    extra = ", ".join(f"{k}={v}" for k, v in row.items() if k not in ("step", "wall_s", "cpu_s"))
+    return f"{row['step']:<24} wall {row['wall_s']:6.2f} s  cpu {row['cpu_s']:6.2f} s  {extra}"
 
 
 def main() -> None:
@@ -60,15 +65,9 @@ def main() -> None:
         return {"runs": summary.runs_used, "tables": len(summary.tables), "figures": len(summary.figures)}
 
     rows.append(timed("build_report", report))
-    machine = f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores"
     for row in rows:
-        row["machine"] = machine
-    if args.json:
-        print(json.dumps(rows, indent=1))
-    else:
-        for row in rows:
-            extra = ", ".join(f"{k}={v}" for k, v in row.items() if k not in ("step", "wall_s", "cpu_s"))
-            print(f"{row['step']:<24} wall {row['wall_s']:6.2f} s  cpu {row['cpu_s']:6.2f} s  {extra}")
+        row["machine"] = machine()
+    print_rows(rows, args.json, _line)
     shutil.rmtree(work)
 
 

@@ -14,7 +14,6 @@ jitted call that draws 64 row indices, gathers them from the device-resident `im
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import shutil
 import tempfile
@@ -24,6 +23,7 @@ from pathlib import Path
 import jax
 import numpy as np
 import psutil
+from _output import key_values, print_rows
 
 import data
 from data import _dsprites, _shapes3d
@@ -149,16 +149,7 @@ def main() -> None:
         rows += [row, time_host_sampling(dataset, args.steps), time_device_sampling(dataset, args.steps)]
     machine = {"machine": platform.node(), "cpus": psutil.cpu_count(), "jax_backend": jax.default_backend()}
     rows = [{**row, **machine} for row in rows]
-    if args.json:
-        print(json.dumps(rows, indent=1))
-        return
-    for row in rows:
-        print(
-            "  ".join(
-                f"{key}={value:.3g}" if isinstance(value, float) else f"{key}={value}"
-                for key, value in row.items()
-            )
-        )
+    print_rows(rows, args.json, lambda row: key_values(row, digits=3))
 
 
 if __name__ == "__main__":

@@ -22,14 +22,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
-import platform
 import sys
 import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from _output import machine, print_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(
@@ -45,7 +45,6 @@ from evaluation.config import DownstreamConfig, SplitConfig  # noqa: E402
 from evaluation.theorem1 import FactorizedUniform  # noqa: E402
 
 DSPRITES_SIZES = (3, 6, 40, 32, 32)
-MACHINE = f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores"
 
 
 def synthetic_representation(mixing: float, noise: float, seed: int):
@@ -236,7 +235,7 @@ def _row(suite, metric, n_jobs, backend, seconds, scores, **extra) -> dict:
         "gbt_backend": backend,
         "seconds": round(seconds, 3),
         "scores": scores,
-        "machine": MACHINE,
+        "machine": machine(),
         **extra,
     }
 
@@ -285,11 +284,7 @@ def main() -> None:
         rows = time_suite(
             args.metrics.split(","), jobs, args.gbt_backends.split(","), not args.no_dlib, config
         )
-    if args.json:
-        print(json.dumps(rows, indent=1))
-    else:
-        for row in rows:
-            print({k: v for k, v in row.items() if k != "scores"})
+    print_rows(rows, args.json, lambda row: str({k: v for k, v in row.items() if k != "scores"}))
 
 
 if __name__ == "__main__":

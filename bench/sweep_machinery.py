@@ -15,17 +15,17 @@ Rows:
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from _output import machine, print_rows
+
 from sweep.grid import expand_grid
 from sweep.packing import pack
 from sweep.records import curve_rows, run_row, score_rows, to_tables
 
-MACHINE = "2-core CPU, no GPU, 24 GiB"
 STUDY_JOB_SECONDS = 300_000 * 64 / 280.0 + 4000.0  # conf/throughput.yaml's cpu row: train + evaluate one run
 SMOKE_JOB_SECONDS = 500.0  # a smoke job (R = 1, 300 steps) on the loaded 2-core CPU: train + eval seconds
 
@@ -160,12 +160,8 @@ def main() -> None:
     args = parser.parse_args()
     rows = [bench_expand_pack(), bench_ray_overhead(args.tasks), *bench_store(args.runs, args.replicas)]
     for row in rows:
-        row["machine"] = MACHINE
-    if args.json:
-        print(json.dumps(rows, indent=2))
-    else:
-        for row in rows:
-            print("  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()))
+        row["machine"] = machine()
+    print_rows(rows, args.json)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import statistics
 import sys
 import time
@@ -23,6 +22,7 @@ import time
 import jax
 import jax.numpy as jnp
 import numpy as np
+from _output import key_values, print_rows
 
 from models import OBJECTIVES, TrainConfig
 from models.network import conv_stride2_same, conv_transpose_stride2_same
@@ -199,17 +199,7 @@ def main() -> None:
                         time_program(data, objective, dataclasses.replace(base, loop_form=form), r, calls)
                     )
                     print(f"measured {rows[-1]}", file=sys.stderr, flush=True)
-    if args.json:
-        print(json.dumps(rows, indent=1))
-    else:
-        for row in rows:
-            print(
-                "  ".join(
-                    f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                    for k, v in row.items()
-                    if k != "samples"
-                )
-            )
+    print_rows(rows, args.json, lambda row: key_values(row, skip=("samples",)))
 
 
 if __name__ == "__main__":
