@@ -64,29 +64,41 @@ class TorchVAE(nn.Module):
 
 
 def seconds_per_step(
-    batch_size: int = 64, steps: int = 20, warmup: int = 3, threads: int | None = None
+    batch_size: int = 64, steps: int = 20, warmup: int = 3, threads: int | None = None, device: str = "cpu"
 ) -> float:
-    """Mean wall-clock seconds of one training step (forward, backward, Adam) on random binary images."""
+    """Mean wall-clock seconds of one training step (forward, backward, Adam) on random binary images.
+
+    On "cuda" the data stay on the GPU, cuDNN picks its fastest kernels (`cudnn.benchmark`) and Adam runs
+    fused, PyTorch's fastest settings; the clock stops after the device finishes the last step.
+    """
     if threads:
         torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = TorchVAE()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4, betas=(0.9, 0.999), eps=1e-8)
-    images = (torch.rand(1000, 1, 64, 64) > 0.5).float()
+    on_cuda = device == "cuda"
+    torch.backends.cudnn.benchmark = on_cuda
+    model = TorchVAE().to(device)
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=1e-4, betas=(0.9, 0.999), eps=1e-8, fused=on_cuda or None
+    )
+    images = (torch.rand(1000, 1, 64, 64, device=device) > 0.5).float()
+    synchronize = torch.cuda.synchronize if on_cuda else (lambda: None)
 
     def step() -> None:
-        batch = images[torch.randint(0, images.shape[0], (batch_size,))]
+        batch = images[torch.randint(0, images.shape[0], (batch_size,), device=device)]
         optimizer.zero_grad(set_to_none=True)
         model.loss(batch, 4.0).backward()
         optimizer.step()
 
     for _ in range(warmup):
         step()
+    synchronize()
     start = time.perf_counter()
     for _ in range(steps):
         step()
+    synchronize()
     return (time.perf_counter() - start) / steps
 
 
 if __name__ == "__main__":
-    print(f"torch {torch.__version__}: {seconds_per_step():.4f} s/step at batch 64")
+    where = "cuda" if torch.cuda.is_available() else "cpu"
+    print(f"torch {torch.__version__} on {where}: {seconds_per_step(device=where):.4f} s/step at batch 64")

@@ -4,17 +4,21 @@
     .venv/bin/python bench/train.py --json --quick     # beta_vae only, R in 1 8, a few steps
     .venv/bin/python bench/train.py --json --vs-torch  # our CPU step side by side with a PyTorch twin
     .venv/bin/python bench/train.py --json --layers    # each convolution: lax against our rewrite
+    python3 bench/train.py --json --conv-impls xla matmul --replicas 1 64 --jsonl rows.jsonl  # GPU grid
 
 Each row times the compiled replica-batched program of `models` (the one `train_replicas` runs) on synthetic
 binary 64x64 images after one warm-up call, so compilation is reported apart (`compile_s`). `--vs-torch` needs
 torch (dev-only: `.venv/bin/pip install torch==2.13.0`) and alternates JAX and PyTorch steps in rounds so both
-see the same machine load; it reports the median seconds per step of each and their ratio.
+see the same machine load; it reports the median seconds per step of each and their ratio. On a GPU the
+PyTorch twin runs on the GPU too (CUDA build of torch). `--jsonl` appends each row as it is measured, so a run
+cut short keeps what it measured.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import itertools
+import json
 import statistics
 import sys
 import time
@@ -31,14 +35,14 @@ from models.train import compiled_program
 
 
 class SyntheticImages:
-    """Random binary 64x64x1 images with the training surface of `data.GroundTruthData`."""
+    """Random binary 64x64xC images with the training surface of `data.GroundTruthData`."""
 
     name = "synthetic"
-    observation_shape = (64, 64, 1)
 
-    def __init__(self, num_images: int = 4096):
+    def __init__(self, num_images: int = 4096, channels: int = 1):
         rng = np.random.default_rng(0)
-        self.images = (rng.random((num_images, 64, 64, 1)) < 0.5).astype(np.uint8) * 255
+        self.observation_shape = (64, 64, channels)
+        self.images = (rng.random((num_images, *self.observation_shape)) < 0.5).astype(np.uint8) * 255
 
     def jax_observations(self, images_u8: jax.Array, key: jax.Array) -> jax.Array:
         """float32 [B, 64, 64, 1] in [0, 1]."""
@@ -46,18 +50,34 @@ class SyntheticImages:
         return images_u8.astype(jnp.float32) / 255.0
 
 
-def _stacked_state(program: Program, replicas: int):
+def stacked_state(program: Program, replicas: int):
     states = [program.init(run_keys(seed)[0]) for seed in range(replicas)]
     return jax.tree.map(lambda *xs: jnp.stack(xs), *states)
 
 
 def time_program(
+    data: SyntheticImages,
+    objective: str,
+    config: TrainConfig,
+    replicas: int,
+    calls: int,
+    precision: str | None = None,
+) -> dict:
+    """Compile, warm up and time `calls` host calls of the program for `replicas` runs; one result row.
+
+    `precision` is JAX's default matmul precision while tracing (None: the backend's default, which lets GPUs
+    use TF32 for float32 products; "highest": full float32, as disentanglement_lib's P100 runs computed).
+    """
+    with jax.default_matmul_precision(precision):
+        return _time_program(data, objective, config, replicas, calls) | {"precision": precision or "default"}
+
+
+def _time_program(
     data: SyntheticImages, objective: str, config: TrainConfig, replicas: int, calls: int
 ) -> dict:
-    """Compile, warm up and time `calls` host calls of the program for `replicas` runs; one result row."""
     started = time.perf_counter()
     program = compiled_program(data, objective, config)
-    state = _stacked_state(program, replicas)
+    state = stacked_state(program, replicas)
     strengths = jnp.full((replicas,), OBJECTIVES[objective].study_strengths[0], jnp.float32)
     keys = jnp.stack([run_keys(seed)[1] for seed in range(replicas)])
     targets = jnp.full((replicas,), 2**30, jnp.int32)
@@ -80,6 +100,7 @@ def time_program(
         "conv_impl": program.config.conv_impl,
         "platform": jax.default_backend(),
         "device": jax.devices()[0].device_kind,
+        "channels": data.observation_shape[2],
         "batch_size": config.batch_size,
         "timed_steps": steps,
         "seconds_per_step": seconds / steps,
@@ -89,18 +110,27 @@ def time_program(
 
 
 def versus_torch(rounds: int, steps: int) -> list[dict]:
-    """Median seconds per β-VAE step (R = 1, batch 64) of JAX (both conv implementations) and PyTorch."""
+    """Median seconds per β-VAE step (R = 1, batch 64) of JAX (both conv implementations) and PyTorch.
+
+    On a GPU backend both frameworks run on the GPU (JAX's step in both loop forms), else on the CPU, where
+    PyTorch is also timed pinned to one thread.
+    """
     import torch_reference  # dev-only twin; needs torch
 
+    on_gpu = jax.default_backend() == "gpu"
     data = SyntheticImages()
     contenders = {}
     for impl in ("matmul", "xla"):
-        config = TrainConfig(loop_form="python", steps_per_call=steps, conv_impl=impl)
-        contenders[f"jax-{impl}"] = lambda c=config: time_program(data, "beta_vae", c, 1, 1)[
-            "seconds_per_step"
-        ]
-    contenders["torch"] = lambda: torch_reference.seconds_per_step(steps=steps, warmup=1)
-    contenders["torch-1-thread"] = lambda: torch_reference.seconds_per_step(steps=steps, warmup=1, threads=1)
+        for form in ("python", "scan") if on_gpu else ("python",):
+            config = TrainConfig(loop_form=form, steps_per_call=steps, conv_impl=impl)
+            name = f"jax-{impl}-{form}" if on_gpu else f"jax-{impl}"
+            contenders[name] = lambda c=config: time_program(data, "beta_vae", c, 1, 1)["seconds_per_step"]
+    device = "cuda" if on_gpu else "cpu"
+    contenders["torch"] = lambda: torch_reference.seconds_per_step(steps=steps, warmup=1, device=device)
+    if not on_gpu:
+        contenders["torch-1-thread"] = lambda: torch_reference.seconds_per_step(
+            steps=steps, warmup=1, threads=1
+        )
     default_threads = torch_reference.torch.get_num_threads()
     samples: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(rounds):
@@ -108,10 +138,11 @@ def versus_torch(rounds: int, steps: int) -> list[dict]:
             samples[name].append(measure())
             torch_reference.torch.set_num_threads(default_threads)
     medians = {name: statistics.median(values) for name, values in samples.items()}
-    best_torch = min(medians["torch"], medians["torch-1-thread"])
+    best_torch = min(value for name, value in medians.items() if name.startswith("torch"))
     return [
         {
             "contender": name,
+            "device": device,
             "seconds_per_step": medians[name],
             "samples": samples[name],
             "speed_vs_best_torch": best_torch / medians[name],
@@ -176,6 +207,12 @@ def main() -> None:
     parser.add_argument("--replicas", nargs="+", type=int, default=[1, 8, 32])
     parser.add_argument("--loop-forms", nargs="+", default=["python", "scan"], choices=["python", "scan"])
     parser.add_argument("--steps-per-call", type=int, default=4)
+    parser.add_argument(
+        "--conv-impls", nargs="+", default=[None], choices=["matmul", "xla"], help="default: the platform's"
+    )
+    parser.add_argument("--channels", type=int, default=1, help="image channels (3 for the colour data sets)")
+    parser.add_argument("--precision", choices=["default", "high", "highest"], default="default")
+    parser.add_argument("--jsonl", help="append each row to this file as soon as it is measured")
     parser.add_argument("--calls", type=int, default=2, help="timed host calls per row (after one warm-up)")
     parser.add_argument("--vs-torch", action="store_true", help="only the side-by-side CPU step comparison")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of --vs-torch")
@@ -189,16 +226,18 @@ def main() -> None:
         objectives, replicas, calls = args.objectives, args.replicas, args.calls
         if args.quick:
             objectives, replicas, calls = ["beta_vae"], [1, 8], 1
-        data = SyntheticImages()
-        base = TrainConfig(steps_per_call=args.steps_per_call)
+        data = SyntheticImages(channels=args.channels)
+        precision = None if args.precision == "default" else args.precision
         rows = []
-        for objective in objectives:
-            for r in replicas:
-                for form in args.loop_forms:
-                    rows.append(
-                        time_program(data, objective, dataclasses.replace(base, loop_form=form), r, calls)
-                    )
-                    print(f"measured {rows[-1]}", file=sys.stderr, flush=True)
+        for objective, r, form, impl in itertools.product(
+            objectives, replicas, args.loop_forms, args.conv_impls
+        ):
+            config = TrainConfig(steps_per_call=args.steps_per_call, loop_form=form, conv_impl=impl)
+            rows.append(time_program(data, objective, config, r, calls, precision))
+            print(f"measured {rows[-1]}", file=sys.stderr, flush=True)
+            if args.jsonl:
+                with open(args.jsonl, "a") as out:
+                    out.write(json.dumps(rows[-1]) + "\n")
     print_rows(rows, args.json, lambda row: key_values(row, skip=("samples",)))
 
 

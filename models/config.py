@@ -9,25 +9,39 @@ from typing import Literal
 LoopForm = Literal["python", "scan"]
 FactorVaeStepSemantics = Literal["global_step", "updates"]
 ConvImpl = Literal["matmul", "xla"]
+MatmulPrecision = Literal["default", "high", "highest"]
 
 
 @dataclass(frozen=True)
 class PlatformDefaults:
-    """Replica count per job, steps per host call, loop form and convolution implementation by platform."""
+    """Replica count per job, steps per host call, loop form, convolution implementation and float32
+    matmul precision by platform."""
 
     replicas: int
     steps_per_call: int
     loop_form: LoopForm
     conv_impl: ConvImpl
+    matmul_precision: MatmulPrecision
 
 
-# CPU: measured on a 2-core CPU (docs/benchmarks.md; scan is now 5-14% faster there but runs all K steps even
-# past a run's target, so short runs keep the Python loop). The GPU/TPU rows are placeholders until the bench
-# (`bench/train.py --json`) has been run on such a device; every value can be overridden in TrainConfig.
+# All from `bench/train.py` (docs/benchmarks.md); every value can be overridden in TrainConfig.
+# CPU (2 cores): scan is 5-14% faster but runs all K steps even past a run's target, so short runs keep the
+# Python loop; XLA:CPU computes float32 products in float32 at any precision setting.
+# GPU (H200): our matmul convolutions are 4.4x (R=1) to 9.9x (R=64) faster than cuDNN's under vmap; R=64
+# gives 97% of R=128's images/s at a third of its compile time; scan and the Python loop tie at R=64.
+# "highest" keeps float32 products in float32 like disentanglement_lib's runs; TF32 ("default") is 1.7x
+# faster, opt-in.
+# TPU: not measured, so the GPU choices stand in.
 PLATFORM_DEFAULTS: dict[str, PlatformDefaults] = {
-    "cpu": PlatformDefaults(replicas=1, steps_per_call=50, loop_form="python", conv_impl="matmul"),
-    "gpu": PlatformDefaults(replicas=32, steps_per_call=100, loop_form="scan", conv_impl="xla"),
-    "tpu": PlatformDefaults(replicas=32, steps_per_call=100, loop_form="scan", conv_impl="xla"),
+    "cpu": PlatformDefaults(
+        replicas=1, steps_per_call=50, loop_form="python", conv_impl="matmul", matmul_precision="default"
+    ),
+    "gpu": PlatformDefaults(
+        replicas=64, steps_per_call=100, loop_form="scan", conv_impl="matmul", matmul_precision="highest"
+    ),
+    "tpu": PlatformDefaults(
+        replicas=64, steps_per_call=100, loop_form="scan", conv_impl="matmul", matmul_precision="highest"
+    ),
 }
 
 
@@ -53,6 +67,7 @@ class TrainConfig:
     num_latents: int = 10
     encoder_kernel_34: int = 2
     conv_impl: ConvImpl | None = None
+    matmul_precision: MatmulPrecision | None = None
     factor_vae_step_semantics: FactorVaeStepSemantics = "global_step"
     checkpoint_every: int = 10_000
     log_every: int = 1_000
@@ -79,6 +94,7 @@ class TrainConfig:
         choices = {
             "loop_form": ("python", "scan", None),
             "conv_impl": ("matmul", "xla", None),
+            "matmul_precision": ("default", "high", "highest", None),
             "factor_vae_step_semantics": ("global_step", "updates"),
         }
         for name, allowed in choices.items():
@@ -92,13 +108,14 @@ class TrainConfig:
         return self.steps
 
     def resolved(self, platform: str) -> TrainConfig:
-        """This config with `steps_per_call`, `loop_form` and `conv_impl` filled in from platform defaults."""
+        """This config with every platform-dependent field left at None filled in from platform defaults."""
         defaults = platform_defaults(platform)
         return dataclasses.replace(
             self,
             steps_per_call=self.steps_per_call or defaults.steps_per_call,
             loop_form=self.loop_form or defaults.loop_form,
             conv_impl=self.conv_impl or defaults.conv_impl,
+            matmul_precision=self.matmul_precision or defaults.matmul_precision,
         )
 
 

@@ -15,9 +15,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from models.config import TrainConfig
+from models.config import MatmulPrecision, TrainConfig
 from models.losses import bernoulli_reconstruction, gaussian_kl_per_sample, sample_gaussian
 from models.network import Decoder, Encoder
+from models.precision import at_precision
 
 
 def _stack(params_list: Sequence[Any]) -> Any:
@@ -40,7 +41,9 @@ def _chunks(observations: np.ndarray, size: int):
 
 
 @functools.lru_cache(maxsize=16)
-def _encode(num_latents: int, kernel_34: int, impl: str, kind: str) -> Callable[..., jax.Array]:
+def _encode(
+    num_latents: int, kernel_34: int, impl: str, precision: MatmulPrecision, kind: str
+) -> Callable[..., jax.Array]:
     """Jitted (stacked encoder params, x, key) -> codes [R, B, d]; compiled once per shape, not per call."""
     encoder = Encoder(num_latents, kernel_34, impl)
 
@@ -49,7 +52,7 @@ def _encode(num_latents: int, kernel_34: int, impl: str, kind: str) -> Callable[
         mean, log_var = jax.vmap(lambda p: encoder.apply({"params": p}, x))(stacked)
         return sample_gaussian(key, mean, log_var) if kind == "sampled" else mean
 
-    return encode
+    return at_precision(encode, precision)
 
 
 def represent_fn(
@@ -64,7 +67,9 @@ def represent_fn(
     if kind not in ("mean", "sampled"):
         raise ValueError(f"kind must be 'mean' or 'sampled', got {kind!r}")
     config = config.resolved(jax.default_backend())
-    encode = _encode(config.num_latents, config.encoder_kernel_34, config.conv_impl, kind)
+    encode = _encode(
+        config.num_latents, config.encoder_kernel_34, config.conv_impl, config.matmul_precision, kind
+    )
     stacked = _stack([params["encoder"] for params in params_list])
     calls = itertools.count()
 
@@ -81,7 +86,7 @@ def represent_fn(
 
 @functools.lru_cache(maxsize=16)
 def _per_sample_losses(
-    num_latents: int, kernel_34: int, channels: int, impl: str
+    num_latents: int, kernel_34: int, channels: int, impl: str, precision: MatmulPrecision
 ) -> Callable[[Any, jax.Array, jax.Array], tuple[jax.Array, jax.Array]]:
     """Jitted (stacked params, x, key) -> per-sample (reconstruction, KL), each [R, B]."""
     encoder = Encoder(num_latents, kernel_34, impl)
@@ -96,7 +101,7 @@ def _per_sample_losses(
 
         return jax.vmap(one_run)(stacked)
 
-    return per_sample
+    return at_precision(per_sample, precision)
 
 
 def heldout_scores(
@@ -110,7 +115,9 @@ def heldout_scores(
     config = config.resolved(jax.default_backend())
     stacked = _stack(params_list)
     channels = int(np.shape(params_list[0]["decoder"]["UpConv_3"]["kernel"])[-1])
-    per_sample = _per_sample_losses(config.num_latents, config.encoder_kernel_34, channels, config.conv_impl)
+    per_sample = _per_sample_losses(
+        config.num_latents, config.encoder_kernel_34, channels, config.conv_impl, config.matmul_precision
+    )
     rec_sum = np.zeros(len(params_list))
     kl_sum = np.zeros(len(params_list))
     count = 0

@@ -24,6 +24,7 @@ from models.losses import bernoulli_reconstruction, gaussian_kl, sample_gaussian
 from models.network import Decoder, Discriminator, Encoder
 from models.objectives import Objective, RegularizerInputs
 from models.objectives.factor_vae import discriminator_loss, shuffle_codes
+from models.precision import at_precision
 
 Observe = Callable[[jax.Array, jax.Array], jax.Array]
 Logs = dict[str, jax.Array]
@@ -185,11 +186,16 @@ class Program:
         self.nets = Networks.build(config, observation_shape)
         single = make_step(self.nets, objective, config, observe, dataset_size)
         step = jax.vmap(single, in_axes=(0, 0, 0, 0, None))
-        self._init = jax.jit(lambda key: init_state(self.nets, objective, key, config.num_latents))
-        self._step = jax.jit(step, donate_argnums=0)
+        precision = config.matmul_precision
+        self._init = at_precision(
+            jax.jit(lambda key: init_state(self.nets, objective, key, config.num_latents)), precision
+        )
+        self._step = at_precision(jax.jit(step, donate_argnums=0), precision)
         # One replica runs unbatched: XLA:CPU's vmapped dots miss its fast matmul path (23% slower per step).
-        self._single_step = jax.jit(single, donate_argnums=0)
-        self._scan = jax.jit(self._make_scan(step, config.steps_per_call), donate_argnums=0)
+        self._single_step = at_precision(jax.jit(single, donate_argnums=0), precision)
+        self._scan = at_precision(
+            jax.jit(self._make_scan(step, config.steps_per_call), donate_argnums=0), precision
+        )
 
     @staticmethod
     def _make_scan(step, length: int):

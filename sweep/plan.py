@@ -16,13 +16,14 @@ def device_hours(jobs: Sequence[Job], steps: int, batch_size: int, rate: Through
     """Estimated device-hours of `jobs`: training images over the bench's images/s plus evaluation per run.
 
     The bench's images/s counts the images of all replicas of a job at the platform's default R, so the runs
-    take steps * batch_size * runs / images_per_second seconds. None when the platform is not benchmarked.
+    take steps * batch_size * runs / images_per_second seconds. Evaluation is left out where the platform has
+    no evaluation figure (`render` says so); None when it has no training figure.
     """
-    if rate.images_per_second is None or rate.eval_seconds_per_run is None:
+    if rate.images_per_second is None:
         return None
     runs = sum(len(j.runs) for j in jobs)
     train = steps * batch_size * runs / rate.images_per_second
-    return (train + runs * rate.eval_seconds_per_run) / 3600.0
+    return (train + runs * (rate.eval_seconds_per_run or 0.0)) / 3600.0
 
 
 def summarize(root: DictConfig, runs: Sequence[RunSpec], jobs: Sequence[Job], platform: str, replicas: int,
@@ -42,6 +43,7 @@ def summarize(root: DictConfig, runs: Sequence[RunSpec], jobs: Sequence[Job], pl
                         for (o, n, s), c in by_strength.items()],
         "seeds": sorted({r.seed for r in runs}),
         "estimated_device_hours": device_hours(jobs, int(root.train.steps), int(root.train.batch_size), rate),
+        "estimate_includes_evaluation": rate.eval_seconds_per_run is not None,
     }
 
 
@@ -65,7 +67,9 @@ def render(plan: dict) -> str:
         lines[-1] += f" {row['strength']:g}×{row['runs']}"
     hours = plan["estimated_device_hours"]
     where = f"estimated device-hours on {plan['platform']}"
-    lines.append(f"{where}: {hours:,.1f}" if hours is not None else
+    scope = ("" if plan["estimate_includes_evaluation"]
+             else " (training only: evaluation not benchmarked there)")
+    lines.append(f"{where}: {hours:,.1f}{scope}" if hours is not None else
                  f"{where}: unknown (no bench figure for {plan['platform']} in conf/throughput.yaml; "
                  "run bench/train.py there)")
     return "\n".join(lines)

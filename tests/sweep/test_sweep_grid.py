@@ -130,7 +130,17 @@ def test_plan_cli_counts_the_paper_grid():
 
 
 def test_plan_without_bench_figures_says_unknown(capsys):
-    assert main(["plan", "grid.seeds=3", "launcher.platform=gpu"]) == 0
+    assert main(["plan", "grid.seeds=3", "launcher.platform=tpu"]) == 0
     text = capsys.readouterr().out
-    assert "18 runs in 1 jobs of up to 32 replicas (gpu)" in text
-    assert "estimated device-hours on gpu: unknown (no bench figure for gpu" in text
+    assert "18 runs in 1 jobs of up to 64 replicas (tpu)" in text
+    assert "estimated device-hours on tpu: unknown (no bench figure for tpu" in text
+
+
+def test_plan_without_an_evaluation_figure_estimates_training_only(capsys):
+    assert main(["plan", "sweep=locatello2019", "launcher.platform=gpu", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["jobs"] == 7 * 6 * 5  # 300 runs per (data set, objective) in jobs of up to 64
+    assert plan["estimate_includes_evaluation"] is False
+    assert plan["estimated_device_hours"] == pytest.approx(12_600 * 300_000 * 64 / 261_000 / 3600)
+    assert main(["plan", "grid.seeds=3", "launcher.platform=gpu"]) == 0
+    assert "(training only: evaluation not benchmarked there)" in capsys.readouterr().out

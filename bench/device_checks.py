@@ -1,0 +1,104 @@
+"""Numerics of the training program on whatever device JAX has (meant for a GPU; CI covers the CPU).
+
+    python3 bench/device_checks.py --json
+
+The unit tests pin these properties on the CPU at 1e-5. On a GPU two things can move them: float32 products
+may run as TF32 unless the matmul precision is "highest", and cuDNN/cuBLAS may pick different kernels for a
+batched (vmapped) program than for a single one. This prints, per convolution implementation and precision:
+
+- `conv_rel_err`: ‖ours − lax‖ / ‖lax‖ of every convolution of the network (forward), our rewrite against
+  `lax` at "highest" precision;
+- `group_max_abs_diff`: after `--steps` training steps, the largest parameter difference of run 0 trained
+  inside a group of three replicas against run 0 trained alone (the replica-independence property).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from _output import key_values, print_rows
+from train import LAYERS, SyntheticImages, stacked_state
+
+from models import OBJECTIVES, TrainConfig
+from models.network import conv_stride2_same, conv_transpose_stride2_same
+from models.step import run_keys
+from models.train import compiled_program
+
+NHWC = ("NHWC", "HWIO", "NHWC")
+
+
+def _lax_conv(x: jax.Array, kernel: jax.Array) -> jax.Array:
+    return jax.lax.conv_general_dilated(x, kernel, (2, 2), "SAME", dimension_numbers=NHWC)
+
+
+def _lax_conv_transpose(x: jax.Array, kernel: jax.Array) -> jax.Array:
+    return jax.lax.conv_transpose(x, kernel, (2, 2), "SAME", dimension_numbers=NHWC)
+
+
+def conv_relative_error(precision: str | None) -> float:
+    """Worst relative error over the network's convolutions of our rewrite (at `precision`) against lax."""
+    worst = 0.0
+    for _, x_shape, k_shape, transposed in LAYERS:
+        x = jax.random.normal(jax.random.PRNGKey(0), x_shape)
+        kernel = jax.random.normal(jax.random.PRNGKey(1), k_shape)
+        ours, reference = (conv_stride2_same, _lax_conv)
+        if transposed:
+            ours, reference = (conv_transpose_stride2_same, _lax_conv_transpose)
+        with jax.default_matmul_precision("highest"):
+            expected = np.asarray(jax.jit(reference)(x, kernel), np.float64)
+        with jax.default_matmul_precision(precision):
+            got = np.asarray(jax.jit(ours)(x, kernel), np.float64)
+        worst = max(worst, float(np.linalg.norm(got - expected) / np.linalg.norm(expected)))
+    return worst
+
+
+def group_difference(config: TrainConfig, precision: str | None, steps: int) -> float:
+    """Max |params of run 0 trained in a group of 3 − params of run 0 trained alone| after `steps` steps."""
+    data = SyntheticImages(num_images=512)
+    images = jax.device_put(data.images)
+    strength = OBJECTIVES["beta_vae"].study_strengths[0]
+    finals = []
+    with jax.default_matmul_precision(precision):
+        program = compiled_program(data, "beta_vae", config)
+        for replicas in (3, 1):
+            state = stacked_state(program, replicas)
+            keys = jnp.stack([run_keys(seed)[1] for seed in range(replicas)])
+            strengths = jnp.full((replicas,), strength, jnp.float32)
+            targets = jnp.full((replicas,), steps, jnp.int32)
+            for _ in range(-(-steps // config.steps_per_call)):
+                state, _ = program.advance(state, strengths, keys, targets, images, config.steps_per_call)
+            finals.append(jax.tree.map(lambda leaf: np.asarray(leaf[0]), state.params))
+    diffs = jax.tree.map(lambda a, b: float(np.max(np.abs(a - b))), *finals)
+    return max(jax.tree.leaves(diffs))
+
+
+def main() -> None:
+    """Measure both properties for each convolution implementation and precision; print the rows."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON list of result rows")
+    parser.add_argument("--steps", type=int, default=20, help="training steps of the group check")
+    parser.add_argument("--loop-form", choices=["python", "scan"], default="python")
+    args = parser.parse_args()
+    rows = []
+    for impl, precision in itertools.product(("matmul", "xla"), (None, "highest")):
+        config = TrainConfig(conv_impl=impl, loop_form=args.loop_form, steps_per_call=10)
+        row = {
+            "device": jax.devices()[0].device_kind,
+            "conv_impl": impl,
+            "precision": precision or "default",
+            "group_max_abs_diff": group_difference(config, precision, args.steps),
+        }
+        if impl == "matmul":
+            row["conv_rel_err"] = conv_relative_error(precision)
+        rows.append(row)
+    print_rows(rows, args.json, key_values)
+
+
+if __name__ == "__main__":
+    main()
