@@ -4,14 +4,15 @@
     .venv/bin/python bench/train.py --json --quick     # beta_vae only, R in 1 8, a few steps
     .venv/bin/python bench/train.py --json --vs-torch  # our CPU step side by side with a PyTorch twin
     .venv/bin/python bench/train.py --json --layers    # each convolution: lax against our rewrite
+    .venv/bin/python bench/train.py --compile-options xla_cpu_prefer_vector_width=512 --rounds 10  # A/B
     python3 bench/train.py --json --conv-impls xla matmul --replicas 1 64 --jsonl rows.jsonl  # GPU grid
 
 Each row times the compiled replica-batched program of `models` (the one `train_replicas` runs) on synthetic
 binary 64x64 images after one warm-up call, so compilation is reported apart (`compile_s`). `--vs-torch` needs
 torch (dev-only: `.venv/bin/pip install torch==2.13.0`) and alternates JAX and PyTorch steps in rounds so both
-see the same machine load; it reports the median seconds per step of each and their ratio. On a GPU the
-PyTorch twin runs on the GPU too (CUDA build of torch). `--jsonl` appends each row as it is measured, so a run
-cut short keeps what it measured.
+see the same machine load; it reports the median wall and CPU seconds per step of each and their ratio. On a
+GPU the PyTorch twin runs on the GPU too (CUDA build of torch). `--jsonl` appends each row as it is measured,
+so a run cut short keeps what it measured.
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from _output import key_values, print_rows
+from _timing import stopwatch
 
 from models import OBJECTIVES, TrainConfig
 from models.network import conv_stride2_same, conv_transpose_stride2_same
-from models.step import Program, run_keys
+from models.step import Networks, Program, init_state, make_step, run_keys
 from models.train import compiled_program
 
 
@@ -86,11 +88,11 @@ def _time_program(
     state, logs = program.advance(state, strengths, keys, targets, images, k)
     jax.block_until_ready(logs)
     compile_s = time.perf_counter() - started
-    started = time.perf_counter()
-    for _ in range(calls):
-        state, logs = program.advance(state, strengths, keys, targets, images, k)
-        jax.device_get(logs)
-    seconds = time.perf_counter() - started
+    with stopwatch() as elapsed:
+        for _ in range(calls):
+            state, logs = program.advance(state, strengths, keys, targets, images, k)
+            jax.device_get(logs)
+    seconds = elapsed.wall
     steps = calls * k
     return {
         "objective": objective,
@@ -104,6 +106,7 @@ def _time_program(
         "batch_size": config.batch_size,
         "timed_steps": steps,
         "seconds_per_step": seconds / steps,
+        "cpu_seconds_per_step": elapsed.cpu / steps,
         "images_per_s": replicas * config.batch_size * steps / seconds,
         "compile_s": compile_s,
     }
@@ -124,31 +127,90 @@ def versus_torch(rounds: int, steps: int) -> list[dict]:
         for form in ("python", "scan") if on_gpu else ("python",):
             config = TrainConfig(loop_form=form, steps_per_call=steps, conv_impl=impl)
             name = f"jax-{impl}-{form}" if on_gpu else f"jax-{impl}"
-            contenders[name] = lambda c=config: time_program(data, "beta_vae", c, 1, 1)["seconds_per_step"]
+            contenders[name] = lambda c=config: _wall_and_cpu(time_program(data, "beta_vae", c, 1, 1))
     device = "cuda" if on_gpu else "cpu"
-    contenders["torch"] = lambda: torch_reference.seconds_per_step(steps=steps, warmup=1, device=device)
+    contenders["torch"] = lambda: torch_reference.step_seconds(steps=steps, warmup=1, device=device)
     if not on_gpu:
-        contenders["torch-1-thread"] = lambda: torch_reference.seconds_per_step(
-            steps=steps, warmup=1, threads=1
-        )
+        contenders["torch-1-thread"] = lambda: torch_reference.step_seconds(steps=steps, warmup=1, threads=1)
     default_threads = torch_reference.torch.get_num_threads()
-    samples: dict[str, list[float]] = {name: [] for name in contenders}
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in contenders}
     for _ in range(rounds):
         for name, measure in contenders.items():
             samples[name].append(measure())
             torch_reference.torch.set_num_threads(default_threads)
-    medians = {name: statistics.median(values) for name, values in samples.items()}
+    medians = {name: statistics.median(wall for wall, _ in values) for name, values in samples.items()}
     best_torch = min(value for name, value in medians.items() if name.startswith("torch"))
     return [
         {
             "contender": name,
             "device": device,
             "seconds_per_step": medians[name],
-            "samples": samples[name],
+            "cpu_seconds_per_step": statistics.median(cpu for _, cpu in samples[name]),
+            "samples": [wall for wall, _ in samples[name]],
             "speed_vs_best_torch": best_torch / medians[name],
         }
         for name in contenders
     ]
+
+
+def _wall_and_cpu(row: dict) -> tuple[float, float]:
+    return row["seconds_per_step"], row["cpu_seconds_per_step"]
+
+
+def _option_value(text: str) -> bool | int | str:
+    if text in ("true", "false"):
+        return text == "true"
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+def compile_options(variants: list[str], rounds: int, steps: int) -> list[dict]:
+    """The β-VAE step (R = 1, this platform's defaults) compiled once per set of XLA options, timed in turns.
+
+    Each variant is `key=value[,key=value...]` of XLA debug options (e.g. `xla_cpu_prefer_vector_width=512`);
+    "base" compiles without any. All programs live in one process and run `steps` steps each in alternation
+    for `rounds` rounds, so they share the machine's load: on the 2-core CPUs the run-to-run spread of a step
+    is about ±4%, larger than most single changes, and a separate process per variant cannot resolve them.
+    """
+    data = SyntheticImages()
+    config = TrainConfig(loop_form="python").resolved(jax.default_backend())
+    nets = Networks.build(config, data.observation_shape)
+    objective = OBJECTIVES["beta_vae"]
+    step = make_step(nets, objective, config, data.jax_observations, data.images.shape[0])
+    state = init_state(nets, objective, run_keys(0)[0], config.num_latents)
+    args = (jnp.float32(objective.study_strengths[0]), run_keys(0)[1], jnp.int32(2**30))
+    args = (*args, jax.device_put(data.images))
+    with jax.default_matmul_precision(config.matmul_precision):
+        lowered = jax.jit(step).lower(state, *args)
+        options = {"base": {}} | {
+            v: {key: _option_value(value) for key, value in (kv.split("=", 1) for kv in v.split(","))}
+            for v in variants
+        }
+        programs = {name: lowered.compile(opts or None) for name, opts in options.items()}
+    states = dict.fromkeys(programs, state)
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in programs}
+    for round_ in range(rounds + 1):
+        for name, program in programs.items():
+            with stopwatch() as elapsed:
+                for _ in range(steps):
+                    states[name], _ = program(states[name], *args)
+                jax.block_until_ready(states[name])
+            if round_:  # round 0 warms up
+                samples[name].append((elapsed.wall / steps, elapsed.cpu / steps))
+    base = [wall for wall, _ in samples["base"]]
+    rows = []
+    for name, values in samples.items():
+        walls = [wall for wall, _ in values]
+        rows.append(
+            {
+                "options": name,
+                "seconds_per_step": statistics.median(walls),
+                "cpu_seconds_per_step": statistics.median(cpu for _, cpu in values),
+                "speed_vs_base": statistics.median(base) / statistics.median(walls),
+                "rounds_faster_than_base": sum(w < b for w, b in zip(walls, base, strict=True)),
+                "rounds": rounds,
+            }
+        )
+    return rows
 
 
 # (name, input shape, kernel shape, transposed?) of each convolution of the study network at batch 64.
@@ -217,8 +279,16 @@ def main() -> None:
     parser.add_argument("--vs-torch", action="store_true", help="only the side-by-side CPU step comparison")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of --vs-torch")
     parser.add_argument("--layers", action="store_true", help="only per-layer convolution timings")
+    parser.add_argument(
+        "--compile-options",
+        nargs="+",
+        metavar="KEY=VALUE[,KEY=VALUE]",
+        help="only: the step compiled with each set of XLA options against none, in alternating rounds",
+    )
     args = parser.parse_args()
-    if args.layers:
+    if args.compile_options:
+        rows = compile_options(args.compile_options, args.rounds, args.steps_per_call)
+    elif args.layers:
         rows = per_layer(calls=10)
     elif args.vs_torch:
         rows = versus_torch(args.rounds, args.steps_per_call)
