@@ -15,6 +15,7 @@ batched (vmapped) program than for a single one. This prints, per convolution im
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 
 import jax
@@ -24,6 +25,7 @@ from _output import key_values, print_rows
 from train import LAYERS, SyntheticImages, stacked_state
 
 from models import OBJECTIVES, TrainConfig
+from models.config import MatmulPrecision
 from models.network import conv_stride2_same, conv_transpose_stride2_same
 from models.step import run_keys
 from models.train import compiled_program
@@ -39,7 +41,7 @@ def _lax_conv_transpose(x: jax.Array, kernel: jax.Array) -> jax.Array:
     return jax.lax.conv_transpose(x, kernel, (2, 2), "SAME", dimension_numbers=NHWC)
 
 
-def conv_relative_error(precision: str | None) -> float:
+def conv_relative_error(precision: MatmulPrecision) -> float:
     """Worst relative error over the network's convolutions of our rewrite (at `precision`) against lax."""
     worst = 0.0
     for _, x_shape, k_shape, transposed in LAYERS:
@@ -56,22 +58,21 @@ def conv_relative_error(precision: str | None) -> float:
     return worst
 
 
-def group_difference(config: TrainConfig, precision: str | None, steps: int) -> float:
+def group_difference(config: TrainConfig, precision: MatmulPrecision, steps: int) -> float:
     """Max |params of run 0 trained in a group of 3 − params of run 0 trained alone| after `steps` steps."""
     data = SyntheticImages(num_images=512)
     images = jax.device_put(data.images)
     strength = OBJECTIVES["beta_vae"].study_strengths[0]
     finals = []
-    with jax.default_matmul_precision(precision):
-        program = compiled_program(data, "beta_vae", config)
-        for replicas in (3, 1):
-            state = stacked_state(program, replicas)
-            keys = jnp.stack([run_keys(seed)[1] for seed in range(replicas)])
-            strengths = jnp.full((replicas,), strength, jnp.float32)
-            targets = jnp.full((replicas,), steps, jnp.int32)
-            for _ in range(-(-steps // config.steps_per_call)):
-                state, _ = program.advance(state, strengths, keys, targets, images, config.steps_per_call)
-            finals.append(jax.tree.map(lambda leaf: np.asarray(leaf[0]), state.params))
+    program = compiled_program(data, "beta_vae", dataclasses.replace(config, matmul_precision=precision))
+    for replicas in (3, 1):
+        state = stacked_state(program, replicas)
+        keys = jnp.stack([run_keys(seed)[1] for seed in range(replicas)])
+        strengths = jnp.full((replicas,), strength, jnp.float32)
+        targets = jnp.full((replicas,), steps, jnp.int32)
+        for _ in range(-(-steps // config.steps_per_call)):
+            state, _ = program.advance(state, strengths, keys, targets, images, config.steps_per_call)
+        finals.append(jax.tree.map(lambda leaf: np.asarray(leaf[0]), state.params))
     diffs = jax.tree.map(lambda a, b: float(np.max(np.abs(a - b))), *finals)
     return max(jax.tree.leaves(diffs))
 
@@ -86,12 +87,12 @@ def main() -> None:
     parser.add_argument("--loop-form", choices=["python", "scan"], default="python")
     args = parser.parse_args()
     rows = []
-    for impl, precision in itertools.product(("matmul", "xla"), (None, "highest")):
+    for impl, precision in itertools.product(("matmul", "xla"), ("default", "highest")):
         config = TrainConfig(conv_impl=impl, loop_form=args.loop_form, steps_per_call=10)
         row = {
             "device": jax.devices()[0].device_kind,
             "conv_impl": impl,
-            "precision": precision or "default",
+            "precision": precision,
             "group_max_abs_diff": group_difference(config, precision, args.steps),
         }
         if impl == "matmul":

@@ -58,25 +58,9 @@ def stacked_state(program: Program, replicas: int):
 
 
 def time_program(
-    data: SyntheticImages,
-    objective: str,
-    config: TrainConfig,
-    replicas: int,
-    calls: int,
-    precision: str | None = None,
-) -> dict:
-    """Compile, warm up and time `calls` host calls of the program for `replicas` runs; one result row.
-
-    `precision` is JAX's default matmul precision while tracing (None: the backend's default, which lets GPUs
-    use TF32 for float32 products; "highest": full float32, as disentanglement_lib's P100 runs computed).
-    """
-    with jax.default_matmul_precision(precision):
-        return _time_program(data, objective, config, replicas, calls) | {"precision": precision or "default"}
-
-
-def _time_program(
     data: SyntheticImages, objective: str, config: TrainConfig, replicas: int, calls: int
 ) -> dict:
+    """Compile, warm up and time `calls` host calls of the program for `replicas` runs; one result row."""
     started = time.perf_counter()
     program = compiled_program(data, objective, config)
     state = stacked_state(program, replicas)
@@ -100,6 +84,7 @@ def _time_program(
         "loop_form": program.config.loop_form,
         "steps_per_call": k,
         "conv_impl": program.config.conv_impl,
+        "precision": program.config.matmul_precision,
         "platform": jax.default_backend(),
         "device": jax.devices()[0].device_kind,
         "channels": data.observation_shape[2],
@@ -273,7 +258,11 @@ def main() -> None:
         "--conv-impls", nargs="+", default=[None], choices=["matmul", "xla"], help="default: the platform's"
     )
     parser.add_argument("--channels", type=int, default=1, help="image channels (3 for the colour data sets)")
-    parser.add_argument("--precision", choices=["default", "high", "highest"], default="default")
+    parser.add_argument(
+        "--precision",
+        choices=["default", "high", "highest"],
+        help="TrainConfig.matmul_precision (default: the platform's; on a GPU 'default' allows TF32)",
+    )
     parser.add_argument("--jsonl", help="append each row to this file as soon as it is measured")
     parser.add_argument("--calls", type=int, default=2, help="timed host calls per row (after one warm-up)")
     parser.add_argument("--vs-torch", action="store_true", help="only the side-by-side CPU step comparison")
@@ -297,13 +286,17 @@ def main() -> None:
         if args.quick:
             objectives, replicas, calls = ["beta_vae"], [1, 8], 1
         data = SyntheticImages(channels=args.channels)
-        precision = None if args.precision == "default" else args.precision
         rows = []
         for objective, r, form, impl in itertools.product(
             objectives, replicas, args.loop_forms, args.conv_impls
         ):
-            config = TrainConfig(steps_per_call=args.steps_per_call, loop_form=form, conv_impl=impl)
-            rows.append(time_program(data, objective, config, r, calls, precision))
+            config = TrainConfig(
+                steps_per_call=args.steps_per_call,
+                loop_form=form,
+                conv_impl=impl,
+                matmul_precision=args.precision,
+            )
+            rows.append(time_program(data, objective, config, r, calls))
             print(f"measured {rows[-1]}", file=sys.stderr, flush=True)
             if args.jsonl:
                 with open(args.jsonl, "a") as out:
