@@ -22,38 +22,22 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from _output import key_values, print_rows
-from train import LAYERS, SyntheticImages, stacked_state
+from train import SyntheticImages, layer_cases, stacked_state
 
 from models import OBJECTIVES, TrainConfig
 from models.config import MatmulPrecision
-from models.network import conv_stride2_same, conv_transpose_stride2_same
 from models.step import run_keys
 from models.train import compiled_program
-
-NHWC = ("NHWC", "HWIO", "NHWC")
-
-
-def _lax_conv(x: jax.Array, kernel: jax.Array) -> jax.Array:
-    return jax.lax.conv_general_dilated(x, kernel, (2, 2), "SAME", dimension_numbers=NHWC)
-
-
-def _lax_conv_transpose(x: jax.Array, kernel: jax.Array) -> jax.Array:
-    return jax.lax.conv_transpose(x, kernel, (2, 2), "SAME", dimension_numbers=NHWC)
 
 
 def conv_relative_error(precision: MatmulPrecision) -> float:
     """Worst relative error over the network's convolutions of our rewrite (at `precision`) against lax."""
     worst = 0.0
-    for _, x_shape, k_shape, transposed in LAYERS:
-        x = jax.random.normal(jax.random.PRNGKey(0), x_shape)
-        kernel = jax.random.normal(jax.random.PRNGKey(1), k_shape)
-        ours, reference = (conv_stride2_same, _lax_conv)
-        if transposed:
-            ours, reference = (conv_transpose_stride2_same, _lax_conv_transpose)
+    for _, x, kernel, forms in layer_cases():
         with jax.default_matmul_precision("highest"):
-            expected = np.asarray(jax.jit(reference)(x, kernel), np.float64)
+            expected = np.asarray(jax.jit(forms["lax"])(x, kernel), np.float64)
         with jax.default_matmul_precision(precision):
-            got = np.asarray(jax.jit(ours)(x, kernel), np.float64)
+            got = np.asarray(jax.jit(forms["rewrite"])(x, kernel), np.float64)
         worst = max(worst, float(np.linalg.norm(got - expected) / np.linalg.norm(expected)))
     return worst
 

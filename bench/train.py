@@ -23,6 +23,7 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import Callable, Iterator
 
 import jax
 import jax.numpy as jnp
@@ -123,23 +124,30 @@ def versus_torch(rounds: int, steps: int) -> list[dict]:
         for name, measure in contenders.items():
             samples[name].append(measure())
             torch_reference.torch.set_num_threads(default_threads)
-    medians = {name: statistics.median(wall for wall, _ in values) for name, values in samples.items()}
-    best_torch = min(value for name, value in medians.items() if name.startswith("torch"))
+    summaries = {name: _summary(values) for name, values in samples.items()}
+    best_torch = min(row["seconds_per_step"] for name, row in summaries.items() if name.startswith("torch"))
     return [
         {
             "contender": name,
             "device": device,
-            "seconds_per_step": medians[name],
-            "cpu_seconds_per_step": statistics.median(cpu for _, cpu in samples[name]),
+            **summary,
             "samples": [wall for wall, _ in samples[name]],
-            "speed_vs_best_torch": best_torch / medians[name],
+            "speed_vs_best_torch": best_torch / summary["seconds_per_step"],
         }
-        for name in contenders
+        for name, summary in summaries.items()
     ]
 
 
 def _wall_and_cpu(row: dict) -> tuple[float, float]:
     return row["seconds_per_step"], row["cpu_seconds_per_step"]
+
+
+def _summary(samples: list[tuple[float, float]]) -> dict[str, float]:
+    """Median wall and CPU seconds per step of (wall, cpu) samples."""
+    return {
+        "seconds_per_step": statistics.median(wall for wall, _ in samples),
+        "cpu_seconds_per_step": statistics.median(cpu for _, cpu in samples),
+    }
 
 
 def _option_value(text: str) -> bool | int | str:
@@ -164,12 +172,12 @@ def compile_options(variants: list[str], rounds: int, steps: int) -> list[dict]:
     state = init_state(nets, objective, run_keys(0)[0], config.num_latents)
     args = (jnp.float32(objective.study_strengths[0]), run_keys(0)[1], jnp.int32(2**30))
     args = (*args, jax.device_put(data.images))
+    options = {"base": {}} | {
+        v: {key: _option_value(value) for key, value in (kv.split("=", 1) for kv in v.split(","))}
+        for v in variants
+    }
     with jax.default_matmul_precision(config.matmul_precision):
         lowered = jax.jit(step).lower(state, *args)
-        options = {"base": {}} | {
-            v: {key: _option_value(value) for key, value in (kv.split("=", 1) for kv in v.split(","))}
-            for v in variants
-        }
         programs = {name: lowered.compile(opts or None) for name, opts in options.items()}
     states = dict.fromkeys(programs, state)
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in programs}
@@ -184,14 +192,13 @@ def compile_options(variants: list[str], rounds: int, steps: int) -> list[dict]:
     base = [wall for wall, _ in samples["base"]]
     rows = []
     for name, values in samples.items():
-        walls = [wall for wall, _ in values]
+        summary = _summary(values)
         rows.append(
             {
                 "options": name,
-                "seconds_per_step": statistics.median(walls),
-                "cpu_seconds_per_step": statistics.median(cpu for _, cpu in values),
-                "speed_vs_base": statistics.median(base) / statistics.median(walls),
-                "rounds_faster_than_base": sum(w < b for w, b in zip(walls, base, strict=True)),
+                **summary,
+                "speed_vs_base": statistics.median(base) / summary["seconds_per_step"],
+                "rounds_faster_than_base": sum(w < b for (w, _), b in zip(values, base, strict=True)),
                 "rounds": rounds,
             }
         )
@@ -212,25 +219,32 @@ LAYERS = (
 )
 
 
-def per_layer(calls: int) -> list[dict]:
-    """CPU seconds of forward+backward of each convolution, `lax` against our rewrite of it."""
-    nhwc = ("NHWC", "HWIO", "NHWC")
-    rows = []
+_NHWC = ("NHWC", "HWIO", "NHWC")
+
+
+def _lax_conv(x: jax.Array, kernel: jax.Array) -> jax.Array:
+    return jax.lax.conv_general_dilated(x, kernel, (2, 2), "SAME", dimension_numbers=_NHWC)
+
+
+def _lax_conv_transpose(x: jax.Array, kernel: jax.Array) -> jax.Array:
+    return jax.lax.conv_transpose(x, kernel, (2, 2), "SAME", dimension_numbers=_NHWC)
+
+
+def layer_cases() -> Iterator[tuple[str, jax.Array, jax.Array, dict[str, Callable]]]:
+    """Per layer of LAYERS: its name, random input and kernel, and {"lax": reference, "rewrite": ours}."""
     for name, x_shape, k_shape, transposed in LAYERS:
         x = jax.random.normal(jax.random.PRNGKey(0), x_shape)
         kernel = jax.random.normal(jax.random.PRNGKey(1), k_shape)
         if transposed:
-            forms = {
-                "lax": lambda a, k: jax.lax.conv_transpose(a, k, (2, 2), "SAME", dimension_numbers=nhwc),
-                "rewrite": conv_transpose_stride2_same,
-            }
+            yield name, x, kernel, {"lax": _lax_conv_transpose, "rewrite": conv_transpose_stride2_same}
         else:
-            forms = {
-                "lax": lambda a, k: jax.lax.conv_general_dilated(
-                    a, k, (2, 2), "SAME", dimension_numbers=nhwc
-                ),
-                "rewrite": conv_stride2_same,
-            }
+            yield name, x, kernel, {"lax": _lax_conv, "rewrite": conv_stride2_same}
+
+
+def per_layer(calls: int) -> list[dict]:
+    """CPU seconds of forward+backward of each convolution, `lax` against our rewrite of it."""
+    rows = []
+    for name, x, kernel, forms in layer_cases():
         row = {"layer": name}
         for form, fn in forms.items():
             grad = jax.jit(jax.grad(lambda a, k, fn=fn: jnp.sum(fn(a, k) ** 2), argnums=(0, 1)))

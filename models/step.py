@@ -186,16 +186,15 @@ class Program:
         self.nets = Networks.build(config, observation_shape)
         single = make_step(self.nets, objective, config, observe, dataset_size)
         step = jax.vmap(single, in_axes=(0, 0, 0, 0, None))
-        precision = config.matmul_precision
-        self._init = at_precision(
-            jax.jit(lambda key: init_state(self.nets, objective, key, config.num_latents)), precision
-        )
-        self._step = at_precision(jax.jit(step, donate_argnums=0), precision)
+
+        def jit_at_precision(fn, **jit_kwargs):
+            return at_precision(jax.jit(fn, **jit_kwargs), config.matmul_precision)
+
+        self._init = jit_at_precision(lambda key: init_state(self.nets, objective, key, config.num_latents))
+        self._step = jit_at_precision(step, donate_argnums=0)
         # One replica runs unbatched: XLA:CPU's vmapped dots miss its fast matmul path (23% slower per step).
-        self._single_step = at_precision(jax.jit(single, donate_argnums=0), precision)
-        self._scan = at_precision(
-            jax.jit(self._make_scan(step, config.steps_per_call), donate_argnums=0), precision
-        )
+        self._single_step = jit_at_precision(single, donate_argnums=0)
+        self._scan = jit_at_precision(self._make_scan(step, config.steps_per_call), donate_argnums=0)
 
     @staticmethod
     def _make_scan(step, length: int):
