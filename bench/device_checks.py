@@ -69,9 +69,13 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON list of result rows")
     parser.add_argument("--steps", type=int, default=20, help="training steps of the group check")
     parser.add_argument("--loop-form", choices=["python", "scan"], default="python")
+    parser.add_argument(
+        "--precisions", nargs="+", default=["default", "highest"], choices=["default", "high", "highest"]
+    )
+    parser.add_argument("--conv-impls", nargs="+", default=["matmul", "xla"], choices=["matmul", "xla"])
     args = parser.parse_args()
     rows = []
-    for impl, precision in itertools.product(("matmul", "xla"), ("default", "highest")):
+    for impl, precision in itertools.product(args.conv_impls, args.precisions):
         config = TrainConfig(conv_impl=impl, loop_form=args.loop_form, steps_per_call=10)
         row = {
             "device": jax.devices()[0].device_kind,
