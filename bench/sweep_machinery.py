@@ -39,8 +39,14 @@ def bench_expand_pack(repeats: int = 3) -> dict:
         jobs = pack(runs, 8)
         wall.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
-    return {"bench": "expand_pack", "runs": len(runs), "jobs_at_r8": len(jobs), "best_s": min(wall),
-            "median_s": statistics.median(wall), "best_cpu_s": min(cpu)}
+    return {
+        "bench": "expand_pack",
+        "runs": len(runs),
+        "jobs_at_r8": len(jobs),
+        "best_s": min(wall),
+        "median_s": statistics.median(wall),
+        "best_cpu_s": min(cpu),
+    }
 
 
 class _Record:
@@ -55,14 +61,24 @@ def _study_records(i: int) -> list[_Record]:
     names = [("beta_vae_score", s) for s in ("train_accuracy", "eval_accuracy")]
     names += [("factor_vae_score", s) for s in ("train_accuracy", "eval_accuracy", "num_active_dims")]
     names += [("mig", "discrete_mig"), ("sap_score", "SAP_score")]
-    names += [("dci", s) for s in ("disentanglement", "completeness", "informativeness_train",
-                                   "informativeness_test")]
-    names += [("unsupervised", s) for s in ("gaussian_total_correlation", "gaussian_wasserstein_correlation",
-                                            "gaussian_wasserstein_correlation_norm", "mutual_info_score")]
+    names += [
+        ("dci", s)
+        for s in ("disentanglement", "completeness", "informativeness_train", "informativeness_test")
+    ]
+    names += [
+        ("unsupervised", s)
+        for s in (
+            "gaussian_total_correlation",
+            "gaussian_wasserstein_correlation",
+            "gaussian_wasserstein_correlation_norm",
+            "mutual_info_score",
+        )
+    ]
     for task in ("downstream_lr", "downstream_gbt"):
         for n in (10, 100, 1000, 10000):
-            names += [(task, f"{n}:{s}")
-                      for s in ("mean_test_accuracy", "min_test_accuracy", "mean_train_accuracy")]
+            names += [
+                (task, f"{n}:{s}") for s in ("mean_test_accuracy", "min_test_accuracy", "mean_train_accuracy")
+            ]
             names += [(task, f"{n}:test_accuracy_factor_{k}") for k in range(3)]
         names.append((task, "sample_efficiency"))
     return [_Record(m, s, 0.001 * i) for m, s in names]
@@ -72,12 +88,32 @@ def _job_tables(job, curve_points: int) -> dict:
     """The rows one finished job of the study would commit."""
     rows = {"runs": [], "scores": [], "train_curves": []}
     for i, spec in enumerate(job.runs):
-        rows["runs"].append(run_row(spec, job.job_id, "bench", status="done", steps=300_000, device="cpu",
-                                    train_seconds=1.0, eval_seconds=1.0, final_logs={"loss": float(i)}))
+        rows["runs"].append(
+            run_row(
+                spec,
+                job.job_id,
+                "bench",
+                status="done",
+                steps=300_000,
+                device="cpu",
+                train_seconds=1.0,
+                eval_seconds=1.0,
+                final_logs={"loss": float(i)},
+            )
+        )
         for representation in ("mean", "sampled"):
             rows["scores"] += score_rows(spec, representation, _study_records(i), 0)
-        curve = [{"step": s * 1000, "loss": 1.0, "reconstruction": 1.0, "kl": 1.0, "regularizer": 1.0,
-                  "elbo": -1.0} for s in range(1, curve_points + 1)]
+        curve = [
+            {
+                "step": s * 1000,
+                "loss": 1.0,
+                "reconstruction": 1.0,
+                "kl": 1.0,
+                "regularizer": 1.0,
+                "elbo": -1.0,
+            }
+            for s in range(1, curve_points + 1)
+        ]
         rows["train_curves"] += curve_rows(spec, curve)
     return to_tables(rows)
 
@@ -102,24 +138,53 @@ def bench_store(num_runs: int, replicas: int, curve_points: int = 300) -> list[d
         for name in ("runs", "scores"):
             start = time.perf_counter()
             n = read_table(root, name).num_rows
-            rows.append({"bench": f"store_read_{name}", "rows": n, "files": len(jobs),
-                         "seconds": time.perf_counter() - start})
+            rows.append(
+                {
+                    "bench": f"store_read_{name}",
+                    "rows": n,
+                    "files": len(jobs),
+                    "seconds": time.perf_counter() - start,
+                }
+            )
         glob = str(root / "scores" / "*" / "*" / "*.parquet")
         start = time.perf_counter()
-        duckdb.sql(f"select metric, median(value) from read_parquet('{glob}', hive_partitioning=true) "
-                   "group by metric").fetchall()
-        rows.append({"bench": "duckdb_median_by_metric", "files": len(jobs),
-                     "seconds": time.perf_counter() - start})
+        duckdb.sql(
+            f"select metric, median(value) from read_parquet('{glob}', hive_partitioning=true) "
+            "group by metric"
+        ).fetchall()
+        rows.append(
+            {"bench": "duckdb_median_by_metric", "files": len(jobs), "seconds": time.perf_counter() - start}
+        )
         start = time.perf_counter()
         report = compact(root)
-        rows.append({"bench": "store_compact", "files_before": report.files_before["scores"],
-                     "files_after": report.files_after["scores"], "seconds": time.perf_counter() - start})
+        rows.append(
+            {
+                "bench": "store_compact",
+                "files_before": report.files_before["scores"],
+                "files_after": report.files_after["scores"],
+                "seconds": time.perf_counter() - start,
+            }
+        )
         start = time.perf_counter()
         n = read_table(root, "scores").num_rows
-        rows.append({"bench": "store_read_scores_compacted", "rows": n, "files": report.files_after["scores"],
-                     "seconds": time.perf_counter() - start})
-    return [{"bench": "store_write", "runs": num_runs, "jobs": len(jobs), "seconds": write,
-             "ms_per_job": 1000 * write / len(jobs)}, *rows]
+        rows.append(
+            {
+                "bench": "store_read_scores_compacted",
+                "rows": n,
+                "files": report.files_after["scores"],
+                "seconds": time.perf_counter() - start,
+            }
+        )
+    return [
+        {
+            "bench": "store_write",
+            "runs": num_runs,
+            "jobs": len(jobs),
+            "seconds": write,
+            "ms_per_job": 1000 * write / len(jobs),
+        },
+        *rows,
+    ]
 
 
 def _noop_job(job_rows: dict) -> dict:
@@ -145,9 +210,13 @@ def bench_ray_overhead(num_tasks: int) -> dict:
         per_job = (time.perf_counter() - start) / num_tasks
     finally:
         ray.shutdown()
-    return {"bench": "ray_overhead", "tasks": num_tasks, "s_per_job": per_job,
-            "fraction_of_study_job": per_job / STUDY_JOB_SECONDS,
-            "fraction_of_smoke_job": per_job / SMOKE_JOB_SECONDS}
+    return {
+        "bench": "ray_overhead",
+        "tasks": num_tasks,
+        "s_per_job": per_job,
+        "fraction_of_study_job": per_job / STUDY_JOB_SECONDS,
+        "fraction_of_smoke_job": per_job / SMOKE_JOB_SECONDS,
+    }
 
 
 def main() -> None:
