@@ -11,10 +11,12 @@ convolutions (docs/benchmarks.md). `impl="xla"` uses `lax`'s convolutions as fla
 from __future__ import annotations
 
 import functools
+from typing import Literal
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from models.config import ConvImpl
@@ -131,12 +133,68 @@ def conv_stride2_same(x: jax.Array, kernel: jax.Array) -> jax.Array:
         )
     pad = (k - 2) // 2
     blocks = _space_to_depth(jnp.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0))))
-    half, c_out = k // 2, kernel.shape[-1]
+    if k == 2:
+        c_out = kernel.shape[-1]
+        flat = blocks.reshape(-1, 4 * c_in) @ _regroup_stride2(kernel)[0, 0]
+        return flat.reshape(batch, height // 2, width // 2, c_out)
+    return conv_stride2_from_blocks(blocks, kernel)
+
+
+def _regroup_stride2(kernel: jax.Array) -> jax.Array:
+    """[k, k, C, O] -> [k/2, k/2, 4C, O]: tap (a, b), block channel (ph, pw, c) = kernel[2a+ph, 2b+pw, c]."""
+    k, _, c_in, c_out = kernel.shape
+    half = k // 2
     regrouped = kernel.reshape(half, 2, half, 2, c_in, c_out).transpose(0, 2, 1, 3, 4, 5)
-    regrouped = regrouped.reshape(half, half, 4 * c_in, c_out)
-    if half == 1:
-        return (blocks.reshape(-1, 4 * c_in) @ regrouped[0, 0]).reshape(batch, height // 2, width // 2, c_out)
-    return conv2x2(blocks, regrouped, 0, c_out < 4 * c_in)
+    return regrouped.reshape(half, half, 4 * c_in, c_out)
+
+
+def conv_stride2_into_blocks(x: jax.Array, kernel: jax.Array, bias: jax.Array) -> jax.Array:
+    """`conv_stride2_same(x, kernel) + bias` (4x4 kernel), zero-padded by one and rearranged space-to-depth.
+
+    [B, H, W, C] -> [B, H/4 + 1, W/4 + 1, 4·C_out]: block (I, J) holds output pixels (2I+ph-1, 2J+pw-1),
+    zero outside the image, channels (ph, pw, c): the input `conv_stride2_from_blocks` wants. The matrix
+    product writes its rows in that order, so the layer after it needs no space-to-depth transposition of
+    this output nor of its gradient (each cost as much as the layer's product on XLA:CPU). Output pixel
+    2I+ph-1 reads input rows 4I+2ph-3 .. 4I+2ph: the 4x4 blocks of the input padded by three and shifted by
+    2·ph, so four space-to-depth views of the (small) input, one per (ph, pw), give the patches in order.
+    The bias enters the product through a column that is 1 inside the image and 0 outside, where the patches
+    are zero too: the padding comes out exactly zero with no masking pass over the output.
+    """
+    batch, height, width, c_in = x.shape
+    c_out = kernel.shape[-1]
+    if kernel.shape[:2] != (4, 4) or height % 4 or width % 4:
+        raise ValueError(
+            f"conv_stride2_into_blocks needs a 4x4 kernel, sides divisible by 4: {kernel.shape}, {x.shape}"
+        )
+    rows, cols = height // 4 + 1, width // 4 + 1
+    padded = jnp.pad(x, ((0, 0), (3, 3), (3, 3), (0, 0)))
+    views = [
+        padded[:, 2 * ph : 2 * ph + 4 * rows, 2 * pw : 2 * pw + 4 * cols]
+        .reshape(batch, rows, 4, cols, 4, c_in)
+        .transpose(0, 1, 3, 2, 4, 5)
+        .reshape(batch, rows, cols, 16 * c_in)
+        for ph in (0, 1)
+        for pw in (0, 1)
+    ]
+    inside = jnp.broadcast_to(_inside_blocks(rows, cols, height // 2, width // 2), (batch, rows, cols, 4, 1))
+    patches = jnp.where(inside, jnp.stack(views, axis=3), 0.0)
+    patches = jnp.concatenate([patches, inside.astype(x.dtype)], axis=-1).reshape(-1, 16 * c_in + 1)
+    y = patches @ jnp.concatenate([kernel.reshape(16 * c_in, c_out), bias[None]])
+    return y.reshape(batch, rows, cols, 4 * c_out)
+
+
+def _inside_blocks(rows: int, cols: int, height: int, width: int) -> np.ndarray:
+    """[rows, cols, 4, 1]: is pixel (2I+ph-1, 2J+pw-1) of block (I, J), slot (ph, pw), inside the image."""
+    i = 2 * np.arange(rows)[:, None] + np.arange(2)[None, :] - 1  # [rows, ph]
+    j = 2 * np.arange(cols)[:, None] + np.arange(2)[None, :] - 1
+    inside = ((i >= 0) & (i < height))[:, None, :, None] & ((j >= 0) & (j < width))[None, :, None, :]
+    return inside.reshape(rows, cols, 4, 1)
+
+
+def conv_stride2_from_blocks(blocks: jax.Array, kernel: jax.Array) -> jax.Array:
+    """`conv_stride2_same` for a 4x4 kernel of an image given as `conv_stride2_into_blocks` lays it out."""
+    c_in, c_out = kernel.shape[2:]
+    return conv2x2(blocks, _regroup_stride2(kernel), 0, c_out < 4 * c_in)
 
 
 def conv_transpose_stride2_same(x: jax.Array, kernel: jax.Array) -> jax.Array:
@@ -169,9 +227,7 @@ def _interleave_phases(z: jax.Array) -> jax.Array:
     batch, rows, cols, channels = z.shape
     height, width, c_out = rows - 1, cols - 1, channels // 4
     z = z.reshape(batch, rows, cols, 2, 2, c_out)
-    phases = [
-        jnp.stack([z[:, r : r + height, s : s + width, r, s] for s in (0, 1)], axis=3) for r in (0, 1)
-    ]
+    phases = [jnp.stack([z[:, r : r + height, s : s + width, r, s] for s in (0, 1)], axis=3) for r in (0, 1)]
     return jnp.stack(phases, axis=2).reshape(batch, 2 * height, 2 * width, c_out)
 
 
@@ -195,23 +251,29 @@ _interleave_phases.defvjp(lambda z: (_interleave_phases(z), None), _interleave_p
 class DownConv(nn.Module):
     """Stride-2 SAME convolution with `nn.Conv`'s parameters (`kernel`, `bias`).
 
-    With impl "matmul" it is computed by `conv_stride2_same` (one matrix product and shifted sums).
+    With impl "matmul" it is computed by `conv_stride2_same` (one matrix product and shifted sums). `layout`
+    lets two consecutive 4x4 layers skip the rearrangement between them: "into_blocks" returns the output
+    zero-padded and space-to-depth (`conv_stride2_into_blocks`), "from_blocks" takes its input so.
     """
 
     features: int
     kernel_size: int
     impl: ConvImpl = "matmul"
+    layout: Literal["pixels", "into_blocks", "from_blocks"] = "pixels"
 
     @nn.compact
     def __call__(self, x: jax.Array) -> jax.Array:
-        kernel = self.param(
-            "kernel", glorot, (self.kernel_size, self.kernel_size, x.shape[-1], self.features)
-        )
+        c_in = x.shape[-1] // 4 if self.layout == "from_blocks" else x.shape[-1]
+        kernel = self.param("kernel", glorot, (self.kernel_size, self.kernel_size, c_in, self.features))
         bias = self.param("bias", zeros, (self.features,))
-        if self.impl == "matmul":
-            y = conv_stride2_same(x, kernel)
-        else:
+        if self.impl == "xla":
             y = lax.conv_general_dilated(x, kernel, (2, 2), "SAME", dimension_numbers=_NHWC)
+        elif self.layout == "into_blocks":
+            return conv_stride2_into_blocks(x, kernel, bias)
+        elif self.layout == "from_blocks":
+            y = conv_stride2_from_blocks(x, kernel)
+        else:
+            y = conv_stride2_same(x, kernel)
         return y + bias
 
 
@@ -245,8 +307,11 @@ class Encoder(nn.Module):
     @nn.compact
     def __call__(self, x: jax.Array) -> tuple[jax.Array, jax.Array]:
         layers = ((32, 4), (32, 4), (64, self.kernel_34), (64, self.kernel_34))
+        # The two 4x4 layers meet in the second one's padded space-to-depth layout (matmul only).
+        layouts = ("into_blocks", "from_blocks") if self.impl == "matmul" else ("pixels", "pixels")
         for i, (features, k) in enumerate(layers):
-            x = nn.relu(DownConv(features, k, self.impl, name=f"Conv_{i}")(x))
+            layout = layouts[i] if i < 2 else "pixels"
+            x = nn.relu(DownConv(features, k, self.impl, layout, name=f"Conv_{i}")(x))
         x = nn.relu(nn.Dense(256, kernel_init=glorot, bias_init=zeros)(x.reshape(x.shape[0], -1)))
         mean = nn.Dense(self.num_latents, kernel_init=glorot, bias_init=zeros, name="means")(x)
         log_var = nn.Dense(self.num_latents, kernel_init=glorot, bias_init=zeros, name="log_var")(x)

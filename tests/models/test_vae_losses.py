@@ -106,3 +106,16 @@ def test_bernoulli_reconstruction_equals_the_log_sigmoid_form_with_its_gradient(
     np.testing.assert_allclose(bernoulli_reconstruction(images, logits), log_sigmoid_form(logits), rtol=1e-6)
     got = jax.grad(lambda lg: bernoulli_reconstruction(images, lg).sum())(logits)
     np.testing.assert_allclose(got, jax.nn.sigmoid(logits) - images, atol=1e-6)
+
+
+def test_bernoulli_reconstruction_sums_a_study_batch_at_float32_precision_whatever_the_context():
+    key_x, key_l = jax.random.split(jax.random.PRNGKey(1))
+    images = (jax.random.uniform(key_x, (64, 64, 64, 3)) < 0.3).astype(jnp.float32)
+    logits = 4.0 * jax.random.normal(key_l, (64, 64, 64, 3))
+    x, lg = np.asarray(images, np.float64), np.asarray(logits, np.float64)
+    expected = (np.maximum(lg, 0) - lg * x + np.log1p(np.exp(-np.abs(lg)))).reshape(64, -1).sum(axis=1)
+    np.testing.assert_allclose(jax.jit(bernoulli_reconstruction)(images, logits), expected, rtol=2e-6)
+    # The sum is a dot: on a GPU, TF32 (the opt-in precision) would round it to ~1e-3 unless pinned.
+    with jax.default_matmul_precision("tensorfloat32"):
+        jaxpr = str(jax.make_jaxpr(bernoulli_reconstruction)(images, logits))
+    assert "dot_general" in jaxpr and "Precision.HIGHEST" in jaxpr

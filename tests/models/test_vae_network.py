@@ -13,6 +13,8 @@ from models.network import (
     Encoder,
     UpConv,
     conv2x2,
+    conv_stride2_from_blocks,
+    conv_stride2_into_blocks,
     conv_stride2_same,
     conv_transpose_stride2_same,
 )
@@ -62,7 +64,7 @@ def test_encoder_layer_shapes_follow_disentanglement_lib_code():
         "log_var/kernel": (256, 10),
         "log_var/bias": (10,),
     }
-    outputs = _intermediate_shapes(Encoder(10), x)
+    outputs = _intermediate_shapes(Encoder(10, impl="xla"), x)  # "matmul" hands layer 0 to 1 as blocks
     assert [outputs[f"Conv_{i}/__call__/0"] for i in range(4)] == [
         (2, 32, 32, 32),
         (2, 16, 16, 32),
@@ -189,6 +191,7 @@ def test_conv2x2_equals_lax_on_both_sides_with_gradients(pad, output_side):
     assert conv2x2(x, kernel, pad, output_side).shape == (3, 6 + 2 * pad, 5 + 2 * pad, 4)
     np.testing.assert_allclose(conv2x2(x, kernel, pad, output_side), reference(x, kernel), atol=1e-5)
     target = jax.random.normal(key_t, (3, 6 + 2 * pad, 5 + 2 * pad, 4))
+
     def grads(fn):
         return jax.grad(lambda xx, kk: jnp.sum(fn(xx, kk) * target), argnums=(0, 1))(x, kernel)
 
@@ -197,7 +200,46 @@ def test_conv2x2_equals_lax_on_both_sides_with_gradients(pad, output_side):
         np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize(("channels", "kernel_34"), [(1, 2), (3, 4)])
+def test_matmul_encoder_equals_the_lax_encoder_with_gradients(channels, kernel_34):
+    key_x, key_p, key_b = jax.random.split(jax.random.PRNGKey(7), 3)
+    x = jax.random.uniform(key_x, (3, 64, 64, channels))
+    variables = jax.jit(Encoder(10, kernel_34, "xla").init)(key_p, x)
+    # Non-zero biases: the blocks layout must keep its padding zero whatever the bias.
+    variables = jax.tree.map(lambda leaf: leaf + 0.1 * jax.random.normal(key_b, leaf.shape), variables)
+
+    def outputs_and_grads(impl):
+        def total(v):
+            mean, log_var = Encoder(10, kernel_34, impl).apply(v, x)
+            return jnp.sum(jnp.sin(mean)) + jnp.sum(jnp.cos(log_var)), (mean, log_var)
+
+        return jax.jit(jax.grad(total, has_aux=True))(variables)
+
+    (got_grads, got), (want_grads, want) = outputs_and_grads("matmul"), outputs_and_grads("xla")
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+    # Gradients to 1e-5 of each parameter's largest (float32 sums of ~10^5 terms round differently).
+    for g, w in zip(jax.tree.leaves(got_grads), jax.tree.leaves(want_grads), strict=True):
+        np.testing.assert_allclose(g, w, atol=1e-5 * float(jnp.max(jnp.abs(w))))
+
+
+def test_conv_into_blocks_is_the_padded_space_to_depth_of_the_convolution_plus_bias():
+    key_x, key_k, key_b = jax.random.split(jax.random.PRNGKey(8), 3)
+    x, kernel = jax.random.normal(key_x, (2, 16, 12, 3)), jax.random.normal(key_k, (4, 4, 3, 5))
+    bias = jax.random.normal(key_b, (5,))
+    padded = jnp.pad(lax_strided(x, kernel) + bias, ((0, 0), (1, 1), (1, 1), (0, 0)))  # [2, 10, 8, 5]
+    expected = padded.reshape(2, 5, 2, 4, 2, 5).transpose(0, 1, 3, 2, 4, 5).reshape(2, 5, 4, 20)
+    blocks = conv_stride2_into_blocks(x, kernel, bias)
+    np.testing.assert_allclose(blocks, expected, atol=1e-5)
+    kernel_2 = jax.random.normal(key_k, (4, 4, 5, 6))
+    np.testing.assert_allclose(
+        conv_stride2_from_blocks(blocks, kernel_2), lax_strided(padded[:, 1:-1, 1:-1], kernel_2), atol=1e-4
+    )
+
+
 def test_rewrites_reject_shapes_they_do_not_cover():
+    with pytest.raises(ValueError, match="sides divisible by 4"):
+        conv_stride2_into_blocks(jnp.zeros((1, 6, 8, 2)), jnp.zeros((4, 4, 2, 2)), jnp.zeros(2))
     with pytest.raises(ValueError, match="4x4 kernel"):
         conv_transpose_stride2_same(jnp.zeros((1, 4, 4, 2)), jnp.zeros((3, 3, 2, 2)))
     with pytest.raises(ValueError, match="2x2 or 4x4 kernel and an even image"):
