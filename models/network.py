@@ -110,11 +110,12 @@ def _conv2x2_backward(pad, output_side, residuals, dy):
 conv2x2.defvjp(_conv2x2_forward, _conv2x2_backward)
 
 
-def _space_to_depth(x: jax.Array) -> jax.Array:
-    """[B, 2H, 2W, C] -> [B, H, W, 4C]: each 2x2 block becomes one pixel, channels ordered (row, col, c)."""
+def _space_to_depth(x: jax.Array, block: int = 2) -> jax.Array:
+    """[B, nH, nW, C] -> [B, H, W, n²C] (n = block): each block becomes one pixel, channels (row, col, c)."""
     batch, height, width, channels = x.shape
-    blocks = x.reshape(batch, height // 2, 2, width // 2, 2, channels).transpose(0, 1, 3, 2, 4, 5)
-    return blocks.reshape(batch, height // 2, width // 2, 4 * channels)
+    rows, cols = height // block, width // block
+    blocks = x.reshape(batch, rows, block, cols, block, channels).transpose(0, 1, 3, 2, 4, 5)
+    return blocks.reshape(batch, rows, cols, block * block * channels)
 
 
 def conv_stride2_same(x: jax.Array, kernel: jax.Array) -> jax.Array:
@@ -169,10 +170,7 @@ def conv_stride2_into_blocks(x: jax.Array, kernel: jax.Array, bias: jax.Array) -
     rows, cols = height // 4 + 1, width // 4 + 1
     padded = jnp.pad(x, ((0, 0), (3, 3), (3, 3), (0, 0)))
     views = [
-        padded[:, 2 * ph : 2 * ph + 4 * rows, 2 * pw : 2 * pw + 4 * cols]
-        .reshape(batch, rows, 4, cols, 4, c_in)
-        .transpose(0, 1, 3, 2, 4, 5)
-        .reshape(batch, rows, cols, 16 * c_in)
+        _space_to_depth(padded[:, 2 * ph : 2 * ph + 4 * rows, 2 * pw : 2 * pw + 4 * cols], 4)
         for ph in (0, 1)
         for pw in (0, 1)
     ]
