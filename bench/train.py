@@ -18,6 +18,7 @@ so a run cut short keeps what it measured.
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
 import statistics
@@ -119,11 +120,9 @@ def versus_torch(rounds: int, steps: int) -> list[dict]:
     if not on_gpu:
         contenders["torch-1-thread"] = lambda: torch_reference.step_seconds(steps=steps, warmup=1, threads=1)
     default_threads = torch_reference.torch.get_num_threads()
-    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in contenders}
-    for _ in range(rounds):
-        for name, measure in contenders.items():
-            samples[name].append(measure())
-            torch_reference.torch.set_num_threads(default_threads)
+    samples = _in_turns(
+        contenders, rounds, after_each=lambda: torch_reference.torch.set_num_threads(default_threads)
+    )
     summaries = {name: _summary(values) for name, values in samples.items()}
     best_torch = min(row["seconds_per_step"] for name, row in summaries.items() if name.startswith("torch"))
     return [
@@ -136,6 +135,25 @@ def versus_torch(rounds: int, steps: int) -> list[dict]:
         }
         for name, summary in summaries.items()
     ]
+
+
+def _in_turns(
+    measures: dict[str, Callable[[], tuple[float, float]]],
+    rounds: int,
+    after_each: Callable[[], object] | None = None,
+) -> dict[str, list[tuple[float, float]]]:
+    """(wall, CPU) samples of every measure, taken in turns for `rounds` rounds.
+
+    Taking turns lets all measures share the machine's load: on the 2-core CPUs a step's run-to-run spread,
+    about ±4%, exceeds most single changes. `after_each` runs after every measure (e.g. to reset threads).
+    """
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in measures}
+    for _ in range(rounds):
+        for name, measure in measures.items():
+            samples[name].append(measure())
+            if after_each:
+                after_each()
+    return samples
 
 
 def _wall_and_cpu(row: dict) -> tuple[float, float]:
@@ -180,15 +198,17 @@ def compile_options(variants: list[str], rounds: int, steps: int) -> list[dict]:
         lowered = jax.jit(step).lower(state, *args)
         programs = {name: lowered.compile(opts or None) for name, opts in options.items()}
     states = dict.fromkeys(programs, state)
-    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in programs}
-    for round_ in range(rounds + 1):
-        for name, program in programs.items():
-            with stopwatch() as elapsed:
-                for _ in range(steps):
-                    states[name], _ = program(states[name], *args)
-                jax.block_until_ready(states[name])
-            if round_:  # round 0 warms up
-                samples[name].append((elapsed.wall / steps, elapsed.cpu / steps))
+
+    def measure(name: str) -> tuple[float, float]:
+        with stopwatch() as elapsed:
+            for _ in range(steps):
+                states[name], _ = programs[name](states[name], *args)
+            jax.block_until_ready(states[name])
+        return elapsed.wall / steps, elapsed.cpu / steps
+
+    measures = {name: functools.partial(measure, name) for name in programs}
+    _in_turns(measures, 1)  # warm-up round
+    samples = _in_turns(measures, rounds)
     base = [wall for wall, _ in samples["base"]]
     rows = []
     for name, values in samples.items():

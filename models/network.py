@@ -306,9 +306,9 @@ class Encoder(nn.Module):
     def __call__(self, x: jax.Array) -> tuple[jax.Array, jax.Array]:
         layers = ((32, 4), (32, 4), (64, self.kernel_34), (64, self.kernel_34))
         # The two 4x4 layers meet in the second one's padded space-to-depth layout (matmul only).
-        layouts = ("into_blocks", "from_blocks") if self.impl == "matmul" else ("pixels", "pixels")
-        for i, (features, k) in enumerate(layers):
-            layout = layouts[i] if i < 2 else "pixels"
+        blocks = ("into_blocks", "from_blocks", "pixels", "pixels")
+        layouts = blocks if self.impl == "matmul" else ("pixels",) * 4
+        for i, ((features, k), layout) in enumerate(zip(layers, layouts, strict=True)):
             x = nn.relu(DownConv(features, k, self.impl, layout, name=f"Conv_{i}")(x))
         x = nn.relu(nn.Dense(256, kernel_init=glorot, bias_init=zeros)(x.reshape(x.shape[0], -1)))
         mean = nn.Dense(self.num_latents, kernel_init=glorot, bias_init=zeros, name="means")(x)
