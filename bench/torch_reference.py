@@ -1,11 +1,14 @@
 """Dev-only PyTorch twin of the study network and its β-VAE step, for the side-by-side CPU comparison.
 
 torch is not a project dependency: `.venv/bin/pip install torch==2.13.0` (a CPU build) before running
-`bench/train.py --vs-torch`, which imports this module. Same layers, shapes, initialisation, loss and Adam
-settings as `models/` (disent's and disentanglement_lib's architecture).
+`bench/train.py --vs-torch`, which runs it in a child process (`TorchProcess`). Same layers, shapes,
+initialisation, loss and Adam settings as `models/` (disent's and disentanglement_lib's architecture).
 """
 
 from __future__ import annotations
+
+import multiprocessing
+from multiprocessing.connection import Connection
 
 import torch
 from _timing import stopwatch
@@ -97,6 +100,37 @@ def step_seconds(
             step()
         synchronize()
     return elapsed.wall / steps, elapsed.cpu / steps
+
+
+class TorchProcess:
+    """`step_seconds` served by a child process, so that PyTorch runs as its users run it.
+
+    The bench's own process applies `models.host_memory.keep_scratch_memory` for JAX; a spawned child starts
+    with the C library's default malloc settings and none of JAX's threads. Calls are synchronous, so the
+    contenders still take turns on the machine.
+    """
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child_end = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child_end,), daemon=True)
+        self._process.start()
+
+    def step_seconds(self, **kwargs) -> tuple[float, float]:
+        """`step_seconds(**kwargs)` in the child; its thread count is reset to the default afterwards."""
+        self._conn.send(kwargs)
+        return self._conn.recv()
+
+    def close(self) -> None:
+        self._conn.send(None)
+        self._process.join(timeout=60)
+
+
+def _serve(conn: Connection) -> None:
+    default_threads = torch.get_num_threads()
+    while (kwargs := conn.recv()) is not None:
+        conn.send(step_seconds(**kwargs))
+        torch.set_num_threads(default_threads)
 
 
 if __name__ == "__main__":

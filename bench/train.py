@@ -11,7 +11,9 @@ Each row times the compiled replica-batched program of `models` (the one `train_
 binary 64x64 images after one warm-up call, so compilation is reported apart (`compile_s`). `--vs-torch` needs
 torch (dev-only: `.venv/bin/pip install torch==2.13.0`) and alternates JAX and PyTorch steps in rounds so both
 see the same machine load; it reports the median wall and CPU seconds per step of each and their ratio. On a
-GPU the PyTorch twin runs on the GPU too (CUDA build of torch). `--jsonl` appends each row as it is measured,
+GPU the PyTorch twin runs on the GPU too (CUDA build of torch). PyTorch runs in a child process with the C
+library's default malloc settings; this process applies `models.host_memory.keep_scratch_memory`, as every
+training process does, unless `--default-malloc` is given. `--jsonl` appends each row as it is measured,
 so a run cut short keeps what it measured.
 """
 
@@ -33,6 +35,7 @@ from _output import key_values, print_rows
 from _timing import stopwatch
 
 from models import OBJECTIVES, TrainConfig
+from models.host_memory import keep_scratch_memory
 from models.network import conv_stride2_same, conv_transpose_stride2_same
 from models.step import Networks, Program, init_state, make_step, run_keys
 from models.train import compiled_program
@@ -116,13 +119,14 @@ def versus_torch(rounds: int, steps: int) -> list[dict]:
             name = f"jax-{impl}-{form}" if on_gpu else f"jax-{impl}"
             contenders[name] = lambda c=config: _wall_and_cpu(time_program(data, "beta_vae", c, 1, 1))
     device = "cuda" if on_gpu else "cpu"
-    contenders["torch"] = lambda: torch_reference.step_seconds(steps=steps, warmup=1, device=device)
+    torch_process = torch_reference.TorchProcess()
+    contenders["torch"] = lambda: torch_process.step_seconds(steps=steps, warmup=1, device=device)
     if not on_gpu:
-        contenders["torch-1-thread"] = lambda: torch_reference.step_seconds(steps=steps, warmup=1, threads=1)
-    default_threads = torch_reference.torch.get_num_threads()
-    samples = _in_turns(
-        contenders, rounds, after_each=lambda: torch_reference.torch.set_num_threads(default_threads)
-    )
+        contenders["torch-1-thread"] = lambda: torch_process.step_seconds(steps=steps, warmup=1, threads=1)
+    try:
+        samples = _in_turns(contenders, rounds)
+    finally:
+        torch_process.close()
     summaries = {name: _summary(values) for name, values in samples.items()}
     best_torch = min(row["seconds_per_step"] for name, row in summaries.items() if name.startswith("torch"))
     return [
@@ -138,21 +142,17 @@ def versus_torch(rounds: int, steps: int) -> list[dict]:
 
 
 def _in_turns(
-    measures: dict[str, Callable[[], tuple[float, float]]],
-    rounds: int,
-    after_each: Callable[[], object] | None = None,
+    measures: dict[str, Callable[[], tuple[float, float]]], rounds: int
 ) -> dict[str, list[tuple[float, float]]]:
     """(wall, CPU) samples of every measure, taken in turns for `rounds` rounds.
 
     Taking turns lets all measures share the machine's load: on the 2-core CPUs a step's run-to-run spread,
-    about ±4%, exceeds most single changes. `after_each` runs after every measure (e.g. to reset threads).
+    about ±4%, exceeds most single changes.
     """
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in measures}
     for _ in range(rounds):
         for name, measure in measures.items():
             samples[name].append(measure())
-            if after_each:
-                after_each()
     return samples
 
 
@@ -303,12 +303,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of --vs-torch")
     parser.add_argument("--layers", action="store_true", help="only per-layer convolution timings")
     parser.add_argument(
+        "--default-malloc",
+        action="store_true",
+        help="leave glibc's malloc settings as they are (skip models.host_memory.keep_scratch_memory)",
+    )
+    parser.add_argument(
         "--compile-options",
         nargs="+",
         metavar="KEY=VALUE[,KEY=VALUE]",
         help="only: the step compiled with each set of XLA options against none, in alternating rounds",
     )
     args = parser.parse_args()
+    if not args.default_malloc:
+        keep_scratch_memory()
     if args.compile_options:
         rows = compile_options(args.compile_options, args.rounds, args.steps_per_call)
     elif args.layers:

@@ -83,6 +83,9 @@ def train_config(section: dict) -> TrainConfig:
 
 def run_job(job: Job, ctx: JobContext, map_fn: Callable | None = None) -> dict[str, list[dict]]:
     """Train and evaluate one job; return its rows per table. Only transient errors escape (Ray retries)."""
+    from models.host_memory import keep_scratch_memory
+
+    keep_scratch_memory()  # before the worker's first job starts JAX
     if ctx.compilation_cache:
         use_compilation_cache(ctx.compilation_cache)
     marker = ctx.marker(job.job_id)

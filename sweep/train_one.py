@@ -30,7 +30,9 @@ def train_one(overrides: Sequence[str], show_progress: bool = True) -> dict:
     """Train (or resume) one run; writes out/logs/<run_id>.jsonl and returns the run's summary."""
     from data import load_dataset
     from models import ReplicaSpec, train_replicas
+    from models.host_memory import keep_scratch_memory
 
+    keep_scratch_memory()  # before JAX starts
     spec, root = single_run(overrides)
     out = Path(root.out).resolve()
     if root.compilation_cache:

@@ -1,0 +1,71 @@
+"""glibc malloc settings under which XLA:CPU reuses one step's scratch memory in the next.
+
+XLA:CPU allocates a compiled program's scratch memory (for the training step, the activations kept for the
+backward pass: 81 MB for the study network at batch 64) when an execution starts and frees it when it ends.
+glibc serves every allocation above its adaptive mmap threshold, which never exceeds 32 MB, with a fresh
+`mmap` and returns it with `munmap`, so each step faulted in about 20,800 new pages that the kernel had to
+zero: about 40 ms of system time per step on a 2-core CPU, a fifth of the step's CPU time (PyTorch's buffers
+stay under 32 MB, so glibc keeps them and PyTorch never pays this). With one malloc arena, no mmap
+allocations and a trim threshold above the scratch size, the freed scratch stays in the heap and the next
+step reuses it without a single page fault. See docs/benchmarks.md, "Run H".
+
+The scratch is allocated on XLA's own threads, and glibc ties a thread to an arena at its first allocation,
+so the settings only work when applied before JAX starts its CPU backend (before the first computation).
+They change how memory is allocated, never what is computed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib.metadata
+import importlib.util
+import os
+import platform
+
+# mallopt(3) parameter numbers (glibc's malloc.h).
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_MAX = -4
+_M_ARENA_MAX = -8
+
+TRIM_THRESHOLD_BYTES = 1 << 30
+"""Free memory at the top of the heap beyond this goes back to the system; well above any step's scratch."""
+
+_applied = False
+
+
+def keep_scratch_memory() -> bool:
+    """Apply the malloc settings to this process when JAX will compute on the CPU; True once they apply.
+
+    Does nothing (False) where the C library is not glibc, or where JAX will use an accelerator: then the
+    scratch lives in device memory, and the settings would only add contention to the host's malloc.
+    Idempotent; entry points (the CLI, each sweep job, the benches, the tests) call it before touching JAX.
+    """
+    global _applied
+    if _applied:
+        return True
+    if platform.libc_ver()[0] != "glibc" or not _jax_runs_on_cpu():
+        return False
+    libc = ctypes.CDLL("libc.so.6")
+    for parameter, value in (
+        (_M_ARENA_MAX, 1),
+        (_M_MMAP_MAX, 0),
+        (_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES),
+    ):
+        if libc.mallopt(parameter, value) != 1:
+            raise OSError(f"glibc rejected mallopt({parameter}, {value})")
+    _applied = True
+    return True
+
+
+def _jax_runs_on_cpu() -> bool:
+    """Whether JAX's default backend will be the CPU, decided without starting any backend.
+
+    JAX_PLATFORMS names the platforms in order of preference; unset, JAX picks an accelerator exactly when a
+    PJRT plugin (jax_cuda12_plugin, libtpu, ...) is installed.
+    """
+    platforms = os.environ.get("JAX_PLATFORMS", "").strip()
+    if platforms:
+        return platforms.split(",")[0].strip() == "cpu"
+    if importlib.metadata.entry_points(group="jax_plugins"):
+        return False
+    return not any(importlib.util.find_spec(name) for name in ("jax_plugins", "libtpu"))
