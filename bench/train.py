@@ -5,6 +5,7 @@
     .venv/bin/python bench/train.py --json --vs-torch  # our CPU step side by side with a PyTorch twin
     .venv/bin/python bench/train.py --json --layers    # each convolution: lax against our rewrite
     .venv/bin/python bench/train.py --compile-options xla_cpu_prefer_vector_width=512 --rounds 10  # A/B
+    .venv/bin/python bench/train.py --scratch-memory --rounds 14 --steps-per-call 10  # models/host_memory.py
     python3 bench/train.py --json --conv-impls xla matmul --replicas 1 64 --jsonl rows.jsonl  # GPU grid
 
 Each row times the compiled replica-batched program of `models` (the one `train_replicas` runs) on synthetic
@@ -35,7 +36,7 @@ from _output import key_values, print_rows
 from _timing import stopwatch
 
 from models import OBJECTIVES, TrainConfig
-from models.host_memory import keep_scratch_memory
+from models.host_memory import keep_scratch_memory, reuse_freed_memory
 from models.network import conv_stride2_same, conv_transpose_stride2_same
 from models.step import Networks, Program, init_state, make_step, run_keys
 from models.train import compiled_program
@@ -97,6 +98,8 @@ def time_program(
         "timed_steps": steps,
         "seconds_per_step": seconds / steps,
         "cpu_seconds_per_step": elapsed.cpu / steps,
+        "system_seconds_per_step": elapsed.system / steps,
+        "page_faults_per_step": elapsed.page_faults / steps,
         "images_per_s": replicas * config.batch_size * steps / seconds,
         "compile_s": compile_s,
     }
@@ -174,6 +177,45 @@ def _option_value(text: str) -> bool | int | str:
     return int(text) if text.lstrip("-").isdigit() else text
 
 
+def _beta_vae_step() -> tuple[Callable, TrainConfig, tuple]:
+    """The unjitted β-VAE step (R = 1, this platform's defaults), its config and its arguments."""
+    data = SyntheticImages()
+    config = TrainConfig(loop_form="python").resolved(jax.default_backend())
+    nets = Networks.build(config, data.observation_shape)
+    objective = OBJECTIVES["beta_vae"]
+    step = make_step(nets, objective, config, data.jax_observations, data.images.shape[0])
+    state = init_state(nets, objective, run_keys(0)[0], config.num_latents)
+    args = (jnp.float32(objective.study_strengths[0]), run_keys(0)[1], jnp.int32(2**30))
+    return step, config, (state, *args, jax.device_put(data.images))
+
+
+def _timed_steps(program: Callable, state, args: tuple, steps: int) -> tuple[tuple[float, float], object]:
+    """((wall, CPU) seconds per step, final state) of `steps` steps of a compiled step program."""
+    with stopwatch() as elapsed:
+        for _ in range(steps):
+            state, _ = program(state, *args)
+        jax.block_until_ready(state)
+    return (elapsed.wall / steps, elapsed.cpu / steps), state
+
+
+def _versus_first(samples: dict[str, list[tuple[float, float]]], rounds: int, key: str) -> list[dict]:
+    """One row per variant: median wall and CPU seconds per step, and its speed against the first variant."""
+    base = [wall for wall, _ in next(iter(samples.values()))]
+    rows = []
+    for name, values in samples.items():
+        summary = _summary(values)
+        rows.append(
+            {
+                key: name,
+                **summary,
+                "speed_vs_first": statistics.median(base) / summary["seconds_per_step"],
+                "rounds_faster_than_first": sum(w < b for (w, _), b in zip(values, base, strict=True)),
+                "rounds": rounds,
+            }
+        )
+    return rows
+
+
 def compile_options(variants: list[str], rounds: int, steps: int) -> list[dict]:
     """The β-VAE step (R = 1, this platform's defaults) compiled once per set of XLA options, timed in turns.
 
@@ -182,14 +224,7 @@ def compile_options(variants: list[str], rounds: int, steps: int) -> list[dict]:
     for `rounds` rounds, so they share the machine's load: on the 2-core CPUs the run-to-run spread of a step
     is about ±4%, larger than most single changes, and a separate process per variant cannot resolve them.
     """
-    data = SyntheticImages()
-    config = TrainConfig(loop_form="python").resolved(jax.default_backend())
-    nets = Networks.build(config, data.observation_shape)
-    objective = OBJECTIVES["beta_vae"]
-    step = make_step(nets, objective, config, data.jax_observations, data.images.shape[0])
-    state = init_state(nets, objective, run_keys(0)[0], config.num_latents)
-    args = (jnp.float32(objective.study_strengths[0]), run_keys(0)[1], jnp.int32(2**30))
-    args = (*args, jax.device_put(data.images))
+    step, config, (state, *args) = _beta_vae_step()
     options = {"base": {}} | {
         v: {key: _option_value(value) for key, value in (kv.split("=", 1) for kv in v.split(","))}
         for v in variants
@@ -200,28 +235,46 @@ def compile_options(variants: list[str], rounds: int, steps: int) -> list[dict]:
     states = dict.fromkeys(programs, state)
 
     def measure(name: str) -> tuple[float, float]:
-        with stopwatch() as elapsed:
-            for _ in range(steps):
-                states[name], _ = programs[name](states[name], *args)
-            jax.block_until_ready(states[name])
-        return elapsed.wall / steps, elapsed.cpu / steps
+        sample, states[name] = _timed_steps(programs[name], states[name], args, steps)
+        return sample
 
     measures = {name: functools.partial(measure, name) for name in programs}
     _in_turns(measures, 1)  # warm-up round
-    samples = _in_turns(measures, rounds)
-    base = [wall for wall, _ in samples["base"]]
-    rows = []
-    for name, values in samples.items():
-        summary = _summary(values)
-        rows.append(
-            {
-                "options": name,
-                **summary,
-                "speed_vs_base": statistics.median(base) / summary["seconds_per_step"],
-                "rounds_faster_than_base": sum(w < b for (w, _), b in zip(values, base, strict=True)),
-                "rounds": rounds,
-            }
-        )
+    return _versus_first(_in_turns(measures, rounds), rounds, "options")
+
+
+def scratch_memory(rounds: int, steps: int) -> list[dict]:
+    """The β-VAE step with freed memory kept in the heap against large blocks mapped anew, timed in turns.
+
+    One compiled program, one process (its malloc has one arena, `keep_scratch_memory`); before each block of
+    `steps` steps `reuse_freed_memory` switches the setting and one untimed step lets the heap settle. Rows
+    add the minor page faults and the system seconds per step.
+    """
+    if not keep_scratch_memory():
+        raise SystemExit("--scratch-memory needs glibc and JAX on the CPU (and not --default-malloc)")
+    step, config, (state, *args) = _beta_vae_step()
+    with jax.default_matmul_precision(config.matmul_precision):
+        program = jax.jit(step, donate_argnums=0).lower(state, *args).compile()
+    faults: dict[str, list[tuple[float, float]]] = {"mapped anew": [], "kept": []}
+
+    def measure(name: str) -> tuple[float, float]:
+        nonlocal state
+        reuse_freed_memory(name == "kept")
+        state, _ = program(state, *args)
+        with stopwatch() as elapsed:
+            sample, state = _timed_steps(program, state, args, steps)
+        faults[name].append((elapsed.page_faults / steps, elapsed.system / steps))
+        return sample
+
+    measures = {name: functools.partial(measure, name) for name in faults}
+    _in_turns(measures, 1)  # warm-up round
+    for name in faults:
+        faults[name].clear()
+    rows = _versus_first(_in_turns(measures, rounds), rounds, "freed_memory")
+    reuse_freed_memory(True)
+    for row in rows:
+        row["page_faults_per_step"] = statistics.median(f for f, _ in faults[row["freed_memory"]])
+        row["system_seconds_per_step"] = statistics.median(s for _, s in faults[row["freed_memory"]])
     return rows
 
 
@@ -303,6 +356,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of --vs-torch")
     parser.add_argument("--layers", action="store_true", help="only per-layer convolution timings")
     parser.add_argument(
+        "--scratch-memory",
+        action="store_true",
+        help="only: the step with freed memory kept against mapped anew, in alternating rounds",
+    )
+    parser.add_argument(
         "--default-malloc",
         action="store_true",
         help="leave glibc's malloc settings as they are (skip models.host_memory.keep_scratch_memory)",
@@ -316,7 +374,9 @@ def main() -> None:
     args = parser.parse_args()
     if not args.default_malloc:
         keep_scratch_memory()
-    if args.compile_options:
+    if args.scratch_memory:
+        rows = scratch_memory(args.rounds, args.steps_per_call)
+    elif args.compile_options:
         rows = compile_options(args.compile_options, args.rounds, args.steps_per_call)
     elif args.layers:
         rows = per_layer(calls=10)

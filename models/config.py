@@ -25,8 +25,8 @@ class PlatformDefaults:
 
 
 # All from `bench/train.py` (docs/benchmarks.md); every value can be overridden in TrainConfig.
-# CPU (2 cores): scan is 5-14% faster but runs all K steps even past a run's target, so short runs keep the
-# Python loop; XLA:CPU computes float32 products in float32 at any precision setting.
+# CPU (2 cores): with XLA's scratch memory kept between steps (models/host_memory.py) the Python loop is 16%
+# faster than scan at R=1; XLA:CPU computes float32 products in float32 at any precision setting.
 # GPU (H200): our matmul convolutions are 4.4x (R=1) to 9.9x (R=64) faster than cuDNN's under vmap; R=64
 # gives 97% of R=128's images/s at a third of its compile time; scan and the Python loop tie at R=64.
 # "highest" keeps float32 products in float32 like disentanglement_lib's runs; TF32 ("default") is 1.7x

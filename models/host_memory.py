@@ -27,8 +27,9 @@ _M_TRIM_THRESHOLD = -1
 _M_MMAP_MAX = -4
 _M_ARENA_MAX = -8
 
-TRIM_THRESHOLD_BYTES = 1 << 30
-"""Free memory at the top of the heap beyond this goes back to the system; well above any step's scratch."""
+TRIM_THRESHOLD_BYTES = 2**31 - 1
+"""Free memory at the top of the heap beyond this goes back to the system: the largest value mallopt takes (a
+C int), above the scratch of two overlapping steps of 8 replicas (about 1.3 GB)."""
 
 _applied = False
 
@@ -38,23 +39,33 @@ def keep_scratch_memory() -> bool:
 
     Does nothing (False) where the C library is not glibc, or where JAX will use an accelerator: then the
     scratch lives in device memory, and the settings would only add contention to the host's malloc.
-    Idempotent; entry points (the CLI, each sweep job, the benches, the tests) call it before touching JAX.
+    Idempotent; `sweep train`, each sweep job, `bench/train.py` and the tests call it before JAX starts.
     """
     global _applied
     if _applied:
         return True
     if platform.libc_ver()[0] != "glibc" or not _jax_runs_on_cpu():
         return False
-    libc = ctypes.CDLL("libc.so.6")
-    for parameter, value in (
-        (_M_ARENA_MAX, 1),
-        (_M_MMAP_MAX, 0),
-        (_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES),
-    ):
-        if libc.mallopt(parameter, value) != 1:
-            raise OSError(f"glibc rejected mallopt({parameter}, {value})")
+    _mallopt(_M_ARENA_MAX, 1)
+    reuse_freed_memory(True)
     _applied = True
     return True
+
+
+def reuse_freed_memory(enabled: bool) -> None:
+    """Keep freed memory in the heap (no mmap, 2 GiB trim threshold), or go back to mmap for large blocks
+    (glibc's default limits: 65,536 mmaps, 128 KiB trim threshold, no adaptive threshold).
+
+    Unlike the arena setting this can change at any time; `bench/train.py --scratch-memory` toggles it to
+    time both in one process.
+    """
+    _mallopt(_M_MMAP_MAX, 0 if enabled else 65536)
+    _mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES if enabled else 128 * 1024)
+
+
+def _mallopt(parameter: int, value: int) -> None:
+    if ctypes.CDLL("libc.so.6").mallopt(parameter, value) != 1:
+        raise OSError(f"glibc rejected mallopt({parameter}, {value})")
 
 
 def _jax_runs_on_cpu() -> bool:
