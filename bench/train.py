@@ -33,7 +33,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from _output import key_values, print_rows
-from _timing import stopwatch
+from _timing import Elapsed, stopwatch
 
 from models import OBJECTIVES, TrainConfig
 from models.host_memory import keep_scratch_memory, reuse_freed_memory
@@ -189,13 +189,13 @@ def _beta_vae_step() -> tuple[Callable, TrainConfig, tuple]:
     return step, config, (state, *args, jax.device_put(data.images))
 
 
-def _timed_steps(program: Callable, state, args: tuple, steps: int) -> tuple[tuple[float, float], object]:
-    """((wall, CPU) seconds per step, final state) of `steps` steps of a compiled step program."""
+def _timed_steps(program: Callable, state, args: tuple, steps: int) -> tuple[Elapsed, object]:
+    """What `steps` steps of a compiled step program took, and the final state."""
     with stopwatch() as elapsed:
         for _ in range(steps):
             state, _ = program(state, *args)
         jax.block_until_ready(state)
-    return (elapsed.wall / steps, elapsed.cpu / steps), state
+    return elapsed, state
 
 
 def _versus_first(samples: dict[str, list[tuple[float, float]]], rounds: int, key: str) -> list[dict]:
@@ -235,8 +235,8 @@ def compile_options(variants: list[str], rounds: int, steps: int) -> list[dict]:
     states = dict.fromkeys(programs, state)
 
     def measure(name: str) -> tuple[float, float]:
-        sample, states[name] = _timed_steps(programs[name], states[name], args, steps)
-        return sample
+        elapsed, states[name] = _timed_steps(programs[name], states[name], args, steps)
+        return elapsed.wall / steps, elapsed.cpu / steps
 
     measures = {name: functools.partial(measure, name) for name in programs}
     _in_turns(measures, 1)  # warm-up round
@@ -255,26 +255,27 @@ def scratch_memory(rounds: int, steps: int) -> list[dict]:
     step, config, (state, *args) = _beta_vae_step()
     with jax.default_matmul_precision(config.matmul_precision):
         program = jax.jit(step, donate_argnums=0).lower(state, *args).compile()
-    faults: dict[str, list[tuple[float, float]]] = {"mapped anew": [], "kept": []}
+    # (page faults, system seconds) per step of each timed block
+    kernel_costs: dict[str, list[tuple[float, float]]] = {"mapped anew": [], "kept": []}
 
     def measure(name: str) -> tuple[float, float]:
         nonlocal state
         reuse_freed_memory(name == "kept")
         state, _ = program(state, *args)
-        with stopwatch() as elapsed:
-            sample, state = _timed_steps(program, state, args, steps)
-        faults[name].append((elapsed.page_faults / steps, elapsed.system / steps))
-        return sample
+        elapsed, state = _timed_steps(program, state, args, steps)
+        kernel_costs[name].append((elapsed.page_faults / steps, elapsed.system / steps))
+        return elapsed.wall / steps, elapsed.cpu / steps
 
-    measures = {name: functools.partial(measure, name) for name in faults}
+    measures = {name: functools.partial(measure, name) for name in kernel_costs}
     _in_turns(measures, 1)  # warm-up round
-    for name in faults:
-        faults[name].clear()
+    for costs in kernel_costs.values():
+        costs.clear()
     rows = _versus_first(_in_turns(measures, rounds), rounds, "freed_memory")
     reuse_freed_memory(True)
     for row in rows:
-        row["page_faults_per_step"] = statistics.median(f for f, _ in faults[row["freed_memory"]])
-        row["system_seconds_per_step"] = statistics.median(s for _, s in faults[row["freed_memory"]])
+        costs = kernel_costs[row["freed_memory"]]
+        row["page_faults_per_step"] = statistics.median(faults for faults, _ in costs)
+        row["system_seconds_per_step"] = statistics.median(system for _, system in costs)
     return rows
 
 
