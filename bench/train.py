@@ -251,7 +251,7 @@ def scratch_memory(rounds: int, steps: int) -> list[dict]:
     add the minor page faults and the system seconds per step.
     """
     if not keep_scratch_memory():
-        raise SystemExit("--scratch-memory needs glibc and JAX on the CPU (and not --default-malloc)")
+        raise SystemExit("--scratch-memory needs glibc and JAX on the CPU")
     step, config, (state, *args) = _beta_vae_step()
     with jax.default_matmul_precision(config.matmul_precision):
         program = jax.jit(step, donate_argnums=0).lower(state, *args).compile()
