@@ -3,6 +3,7 @@
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +15,9 @@ from models import host_memory
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRATCH_PAGES = 4096 * 4096 * 4 // 4096  # the program's 64 MB intermediate, in 4 KiB pages
 
+CALLS = 21
 # A program whose one intermediate (64 MB, above glibc's 32 MB mmap ceiling) is XLA scratch memory; prints the
-# minor page faults per execution after warm-up.
+# minor page faults of each execution after warm-up.
 PROGRAM = """
 import json, resource, sys
 from models.host_memory import keep_scratch_memory
@@ -29,17 +31,18 @@ def program(a, b, c):
 a, b, c = jnp.ones((4096, 64)), jnp.ones((64, 4096)), jnp.ones((4096, 8))
 for _ in range(3):
     program(a, b, c).block_until_ready()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-for _ in range(5):
+faults = []
+for _ in range(int(sys.argv[2])):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     program(a, b, c).block_until_ready()
-faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 5
+    faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 print(json.dumps({"applied": applied, "faults_per_call": faults}))
 """
 
 
 def _faults_per_call(mode: str) -> dict:
     env = {**os.environ, "JAX_PLATFORMS": "cpu", "PYTHONPATH": str(REPO_ROOT)}
-    command = [sys.executable, "-c", PROGRAM, mode]
+    command = [sys.executable, "-c", PROGRAM, mode, str(CALLS)]
     out = subprocess.run(command, env=env, capture_output=True, text=True, check=True, timeout=300)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -51,8 +54,10 @@ def test_scratch_memory_is_reused_instead_of_faulted_in_each_execution():
     assert kept["applied"] and not plain["applied"]
     # Without the settings every execution maps its scratch anew (the premise; should a later jaxlib keep its
     # scratch itself, this fails and the settings can go).
-    assert plain["faults_per_call"] > 0.9 * SCRATCH_PAGES, plain
-    assert kept["faults_per_call"] < 0.01 * SCRATCH_PAGES, kept
+    assert statistics.median(plain["faults_per_call"]) > 0.9 * SCRATCH_PAGES, plain
+    # With them a typical execution reuses the heap's pages. Now and then glibc grows the heap by one scratch
+    # instead (a small allocation split the freed block), so single executions may still fault it all in.
+    assert statistics.median(kept["faults_per_call"]) < 0.01 * SCRATCH_PAGES, kept
 
 
 @pytest.mark.parametrize(
