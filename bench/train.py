@@ -202,6 +202,13 @@ def _single_step(objective_name: str = "beta_vae") -> tuple[Callable, TrainConfi
     return step, config, (state, *args, jax.device_put(data.images))
 
 
+def _compiled_single_step(objective_name: str = "beta_vae") -> tuple[Callable, tuple]:
+    """`_single_step` compiled as training compiles it (state donated), and its arguments."""
+    step, config, args = _single_step(objective_name)
+    with jax.default_matmul_precision(config.matmul_precision):
+        return jax.jit(step, donate_argnums=0).lower(*args).compile(), args
+
+
 def _timed_steps(program: Callable, state, args: tuple, steps: int) -> tuple[Elapsed, object]:
     """What `steps` steps of a compiled step program took, and the final state."""
     with stopwatch() as elapsed:
@@ -265,9 +272,7 @@ def scratch_memory(rounds: int, steps: int) -> list[dict]:
     """
     if not keep_scratch_memory():
         raise SystemExit("--scratch-memory needs glibc and JAX on the CPU")
-    step, config, (state, *args) = _single_step()
-    with jax.default_matmul_precision(config.matmul_precision):
-        program = jax.jit(step, donate_argnums=0).lower(state, *args).compile()
+    program, (state, *args) = _compiled_single_step()
     # (page faults, system seconds) per step of each timed block
     kernel_costs: dict[str, list[tuple[float, float]]] = {"mapped anew": [], "kept": []}
 
@@ -300,9 +305,7 @@ def steady_memory(objectives: list[str], blocks: int, steps: int) -> list[dict]:
     """
     rows = []
     for name in objectives:
-        step, config, (state, *args) = _single_step(name)
-        with jax.default_matmul_precision(config.matmul_precision):
-            program = jax.jit(step, donate_argnums=0).lower(state, *args).compile()
+        program, (state, *args) = _compiled_single_step(name)
         resident, faults = [], []
         for _ in range(blocks):
             elapsed, state = _timed_steps(program, state, args, steps)

@@ -9,7 +9,7 @@ stay under 32 MB, so glibc keeps them and PyTorch never pays this). With one mal
 allocations and a trim threshold above the scratch size, the freed scratch stays in the heap and the next
 step reuses it without a page fault. Now and then a small allocation lands in the freed block and glibc grows
 the heap by one scratch instead: that execution faults its scratch in once more and the heap keeps the extra
-block, so resident memory settles a few scratches higher. See docs/benchmarks.md, "Run H".
+block, so resident memory settles a scratch or two higher. See docs/benchmarks.md, runs H and I.
 
 The scratch is allocated on XLA's own threads, and glibc ties a thread to an arena at its first allocation,
 so the settings only work when applied before JAX starts its CPU backend (before the first computation).
