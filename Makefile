@@ -44,6 +44,7 @@ bench: setup
 	$(PY) bench/train.py
 	$(PY) bench/evaluate.py
 	$(PY) bench/sweep_machinery.py
+	$(PY) bench/thread_pools.py
 	$(PY) bench/aggregate.py
 
 # Re-resolve the pinned environment (runtime + test extras) from pyproject.toml.

@@ -118,7 +118,15 @@ class TorchProcess:
 
     def step_seconds(self, **kwargs) -> tuple[float, float]:
         """`step_seconds(**kwargs)` in the child; its thread count is reset to the default afterwards."""
+        self.start(**kwargs)
+        return self.result()
+
+    def start(self, **kwargs) -> None:
+        """Start `step_seconds(**kwargs)` in the child without waiting (several children run at once)."""
         self._conn.send(kwargs)
+
+    def result(self) -> tuple[float, float]:
+        """The (wall, CPU) seconds per step of the call `start` began."""
         return self._conn.recv()
 
     def close(self) -> None:

@@ -202,14 +202,14 @@ def _single_step(objective_name: str = "beta_vae") -> tuple[Callable, TrainConfi
     return step, config, (state, *args, jax.device_put(data.images))
 
 
-def _compiled_single_step(objective_name: str = "beta_vae") -> tuple[Callable, tuple]:
+def compiled_single_step(objective_name: str = "beta_vae") -> tuple[Callable, tuple]:
     """`_single_step` compiled as training compiles it (state donated), and its arguments."""
     step, config, args = _single_step(objective_name)
     with jax.default_matmul_precision(config.matmul_precision):
         return jax.jit(step, donate_argnums=0).lower(*args).compile(), args
 
 
-def _timed_steps(program: Callable, state, args: tuple, steps: int) -> tuple[Elapsed, object]:
+def timed_steps(program: Callable, state, args: tuple, steps: int) -> tuple[Elapsed, object]:
     """What `steps` steps of a compiled step program took, and the final state."""
     with stopwatch() as elapsed:
         for _ in range(steps):
@@ -255,7 +255,7 @@ def compile_options(variants: list[str], rounds: int, steps: int) -> list[dict]:
     states = dict.fromkeys(programs, state)
 
     def measure(name: str) -> tuple[float, float]:
-        elapsed, states[name] = _timed_steps(programs[name], states[name], args, steps)
+        elapsed, states[name] = timed_steps(programs[name], states[name], args, steps)
         return elapsed.wall / steps, elapsed.cpu / steps
 
     measures = {name: functools.partial(measure, name) for name in programs}
@@ -272,7 +272,7 @@ def scratch_memory(rounds: int, steps: int) -> list[dict]:
     """
     if not keep_scratch_memory():
         raise SystemExit("--scratch-memory needs glibc and JAX on the CPU")
-    program, (state, *args) = _compiled_single_step()
+    program, (state, *args) = compiled_single_step()
     # (page faults, system seconds) per step of each timed block
     kernel_costs: dict[str, list[tuple[float, float]]] = {"mapped anew": [], "kept": []}
 
@@ -280,7 +280,7 @@ def scratch_memory(rounds: int, steps: int) -> list[dict]:
         nonlocal state
         reuse_freed_memory(name == "kept")
         state, _ = program(state, *args)
-        elapsed, state = _timed_steps(program, state, args, steps)
+        elapsed, state = timed_steps(program, state, args, steps)
         kernel_costs[name].append((elapsed.page_faults / steps, elapsed.system / steps))
         return elapsed.wall / steps, elapsed.cpu / steps
 
@@ -305,10 +305,10 @@ def steady_memory(objectives: list[str], blocks: int, steps: int) -> list[dict]:
     """
     rows = []
     for name in objectives:
-        program, (state, *args) = _compiled_single_step(name)
+        program, (state, *args) = compiled_single_step(name)
         resident, faults = [], []
         for _ in range(blocks):
-            elapsed, state = _timed_steps(program, state, args, steps)
+            elapsed, state = timed_steps(program, state, args, steps)
             resident.append(round(_resident_bytes() / 1e9, 3))
             faults.append(round(elapsed.page_faults / steps, 1))
         rows.append(

@@ -1,15 +1,16 @@
 """Ray as the sweep's executor: connect (embedded or cluster), one task per job, GBT fits as CPU tasks.
 
 Job tasks are declared with `max_calls=0`, so a worker process serves job after job: JAX is imported, the data
-set loaded and the training program compiled once per process, not once per job. Ray re-runs a job whose
-worker died and, via `retry_exceptions`, one that raised a named transient error; the job records any other
-error.
+set loaded and the training program compiled once per process, not once per job. Their workers size XLA's CPU
+thread pools to the CPUs a job asks for (`job_environment`). Ray re-runs a job whose worker died and, via
+`retry_exceptions`, one that raised a named transient error; the job records any other error.
 """
 
 from __future__ import annotations
 
 import builtins
 import importlib
+import math
 import os
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -22,6 +23,28 @@ from sweep.errors import SweepConfigError
 from sweep.packing import Job
 from sweep.runner import JobContext, run_job
 
+# Read by jaxlib once, when JAX starts its CPU backend: the size of XLA's CPU thread pools (PJRT_NPROC first).
+XLA_CPU_THREADS_VARIABLES = ("PJRT_NPROC", "NPROC")
+
+
+def launcher_environment(launcher: DictConfig) -> dict[str, str]:
+    """launcher.env_vars as strings: the environment every Ray worker of the sweep gets."""
+    return {str(k): str(v) for k, v in to_plain(launcher.env_vars).items()}
+
+
+def job_environment(launcher: DictConfig) -> dict[str, str]:
+    """The environment of job workers: launcher.env_vars, plus XLA's CPU thread pools sized to the job's CPUs.
+
+    XLA sizes its CPU thread pools to every core of the host, whatever Ray granted: a 16-core host running
+    16 one-CPU jobs would run 16 pool threads per job. Two concurrent jobs on two cores trained 0.74-0.84x as
+    fast with 8-thread pools as with one thread each (docs/benchmarks.md, "XLA's CPU thread pools under Ray").
+    `PJRT_NPROC` (or `NPROC`) in launcher.env_vars wins.
+    """
+    env = launcher_environment(launcher)
+    if not any(name in env for name in XLA_CPU_THREADS_VARIABLES):
+        env["PJRT_NPROC"] = str(max(1, math.ceil(float(launcher.job_num_cpus))))
+    return env
+
 
 def connect(launcher: DictConfig) -> str:
     """Start or join Ray as the launcher says; returns a one-line description of where jobs run.
@@ -30,7 +53,7 @@ def connect(launcher: DictConfig) -> str:
     starts an embedded local Ray without the dashboard; any other address (e.g. `auto`) must name a running
     cluster.
     """
-    env_vars = {str(k): str(v) for k, v in to_plain(launcher.env_vars).items()}
+    env_vars = launcher_environment(launcher)
     runtime_env = {"env_vars": env_vars} if env_vars else None
     address = launcher.address or os.environ.get("RAY_ADDRESS")
     if not ray.is_initialized():
@@ -62,6 +85,18 @@ def exception_classes(names: Iterable[str]) -> list[type[BaseException]]:
     return classes
 
 
+def job_task_options(launcher: DictConfig) -> dict[str, Any]:
+    """Ray options of a job task: its resources, retry policy and `job_environment`."""
+    return {
+        "num_cpus": float(launcher.job_num_cpus),
+        "num_gpus": job_num_gpus(launcher),
+        "resources": to_plain(launcher.job_resources) or None,
+        "max_retries": int(launcher.max_retries),
+        "retry_exceptions": exception_classes(launcher.transient_errors) or False,
+        "runtime_env": {"env_vars": job_environment(launcher)},
+    }
+
+
 _MAP_TASKS: dict[Callable, Any] = {}
 
 
@@ -84,10 +119,7 @@ class JobSubmitter:
     def __init__(self, launcher: DictConfig, ctx: JobContext) -> None:
         self._ctx = ctx
         self._eval_on_ray = bool(launcher.eval_on_ray)
-        self._task = ray.remote(max_calls=0)(_run_job_task).options(
-            num_cpus=float(launcher.job_num_cpus), num_gpus=job_num_gpus(launcher),
-            resources=to_plain(launcher.job_resources) or None, max_retries=int(launcher.max_retries),
-            retry_exceptions=exception_classes(launcher.transient_errors) or False)
+        self._task = ray.remote(max_calls=0)(_run_job_task).options(**job_task_options(launcher))
 
     def submit(self, job: Job) -> ray.ObjectRef:
         """Start `job`; its ObjectRef yields the job's rows per table."""
