@@ -46,7 +46,6 @@ class JobGroup:
     def __init__(self, jobs: int, threads: int) -> None:
         self.name = f"jax, {threads}-thread pools"
         context = multiprocessing.get_context("spawn")
-        self.threads = threads
         self._conns, self._processes = [], []
         saved = os.environ.get("PJRT_NPROC")
         os.environ["PJRT_NPROC"] = str(threads)  # a spawned child starts with this process's environment
