@@ -77,7 +77,7 @@ def _execute(root: DictConfig, todo: list[RunSpec], counts: Counter, total: int,
     """Run `todo` as Ray jobs, committing each job's rows as it finishes; returns the grid's status counts."""
     import ray
 
-    from sweep.ray_backend import JobSubmitter, connect, ray_platform
+    from sweep.ray_backend import JobSubmitter, connect, job_cpus, ray_platform
 
     connected_here = not ray.is_initialized()
     where = connect(root.launcher)
@@ -86,7 +86,8 @@ def _execute(root: DictConfig, todo: list[RunSpec], counts: Counter, total: int,
         jobs = pack(todo, replicas_per_job(root.launcher, platform))
         absolute = lambda path: str(Path(path).resolve()) if path else None  # workers may run elsewhere
         ctx = JobContext(str(out), root.grid.name, absolute(root.data_dir),
-                         tuple(root.launcher.transient_errors), absolute(root.compilation_cache))
+                         tuple(root.launcher.transient_errors), absolute(root.compilation_cache),
+                         fit_processes=job_cpus(root.launcher))
         if show_progress:
             print(f"{len(todo)} runs to do in {len(jobs)} jobs on {where}", flush=True)
         submitter = JobSubmitter(root.launcher, ctx)

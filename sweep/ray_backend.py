@@ -42,8 +42,13 @@ def job_environment(launcher: DictConfig) -> dict[str, str]:
     """
     env = launcher_environment(launcher)
     if not any(name in env for name in XLA_CPU_THREADS_VARIABLES):
-        env["PJRT_NPROC"] = str(max(1, math.ceil(float(launcher.job_num_cpus))))
+        env["PJRT_NPROC"] = str(job_cpus(launcher))
     return env
+
+
+def job_cpus(launcher: DictConfig) -> int:
+    """Whole CPUs a job asks for (launcher.job_num_cpus rounded up, at least 1): what its pools may use."""
+    return max(1, math.ceil(float(launcher.job_num_cpus)))
 
 
 def connect(launcher: DictConfig) -> str:

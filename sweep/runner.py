@@ -40,6 +40,9 @@ class JobContext:
     data_dir: str | None
     transient_errors: tuple[str, ...]
     compilation_cache: str | None
+    # Processes for a job's classifier fits where the metrics leave `n_jobs` null: the CPUs a job asks for, so
+    # concurrent jobs do not each start a pool as large as the host (None: all cores, as outside a sweep).
+    fit_processes: int | None = None
 
     def checkpoint_root(self) -> Path:
         """The directory holding one checkpoint folder per run_id."""
@@ -130,7 +133,8 @@ def _train_and_evaluate(job: Job, ctx: JobContext, map_fn: Callable | None) -> d
     results = train_replicas(data, job.objective, replicas, training, ctx.checkpoint_root())
     converged = [res for res in results if res.status == "done"]
     start = time.perf_counter()
-    scores = _evaluate(data, [(specs[r.run_id], r.params) for r in converged], training, config, map_fn)
+    scores = _evaluate(data, [(specs[r.run_id], r.params) for r in converged], training, config, map_fn,
+                       ctx.fit_processes)
     rows = {"runs": [], "train_curves": [], "scores": scores}
     eval_seconds = (time.perf_counter() - start) / len(converged) if converged else None
     device = _device()
@@ -146,9 +150,10 @@ def _train_and_evaluate(job: Job, ctx: JobContext, map_fn: Callable | None) -> d
 
 
 def _evaluate(data, runs: list[tuple[RunSpec, Any]], training: TrainConfig, config: dict,
-              map_fn: Callable | None) -> list[dict]:
+              map_fn: Callable | None, fit_processes: int | None) -> list[dict]:
     """Score rows of converged runs (spec, params): every metric on both representations, plus the
-    model-based scores on held-out observations. All runs are scored together on the same samples."""
+    model-based scores on held-out observations. All runs are scored together on the same samples.
+    Without a `map_fn`, the fits run in `metrics.n_jobs` local processes, or `fit_processes` if it is null."""
     import numpy as np
 
     from evaluation import MetricsConfig, ScoreRecord, evaluate
@@ -157,6 +162,8 @@ def _evaluate(data, runs: list[tuple[RunSpec, Any]], training: TrainConfig, conf
     if not runs:
         return []
     metrics = MetricsConfig.from_dict(config["metrics"])
+    if metrics.n_jobs is None:
+        metrics = dataclasses.replace(metrics, n_jobs=fit_processes)
     seed = metrics.sample_seed if metrics.sample_seed is not None else 0
     specs, params = [spec for spec, _ in runs], [p for _, p in runs]
     rows = []
