@@ -25,10 +25,12 @@ from multiprocessing.connection import Connection
 from _output import machine, print_rows
 
 
-def _serve(conn: Connection) -> None:
-    """Child: compile and warm up the step, then run blocks of steps on request (None ends)."""
+def _serve(conn: Connection, threads: int) -> None:
+    """Child: compile and warm up the step on `threads` pool threads, then run blocks of steps on request
+    (None ends)."""
     from models.host_memory import keep_scratch_memory
 
+    os.environ["PJRT_NPROC"] = str(threads)  # read when JAX starts its CPU backend, below
     keep_scratch_memory()  # before JAX starts its CPU backend, as a training process does
     from train import compiled_single_step, timed_steps
 
@@ -47,20 +49,12 @@ class JobGroup:
         self.name = f"jax, {threads}-thread pools"
         context = multiprocessing.get_context("spawn")
         self._conns, self._processes = [], []
-        saved = os.environ.get("PJRT_NPROC")
-        os.environ["PJRT_NPROC"] = str(threads)  # a spawned child starts with this process's environment
-        try:
-            for _ in range(jobs):
-                conn, child_end = context.Pipe()
-                process = context.Process(target=_serve, args=(child_end,), daemon=True)
-                process.start()
-                self._conns.append(conn)
-                self._processes.append(process)
-        finally:
-            if saved is None:
-                del os.environ["PJRT_NPROC"]
-            else:
-                os.environ["PJRT_NPROC"] = saved
+        for _ in range(jobs):
+            conn, child_end = context.Pipe()
+            process = context.Process(target=_serve, args=(child_end, threads), daemon=True)
+            process.start()
+            self._conns.append(conn)
+            self._processes.append(process)
         for conn in self._conns:
             if conn.recv() != "ready":
                 raise RuntimeError("a bench child failed to start")
