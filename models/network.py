@@ -46,12 +46,16 @@ def _tap_offsets(pad: int, sign: int) -> list[tuple[int, int]]:
 def _gather_shifts(
     x: jax.Array | list[jax.Array], offsets: list[tuple[int, int]], height: int, width: int
 ) -> jax.Array:
-    """[B, height, width, 4·C]: shifted views side by side, of `x` (im2col of a 2x2 window) or of x[k]."""
+    """[B, height, width, k·C]: the k shifted views side by side, of `x` (im2col of a 2x2 window) or of x[k].
+
+    Stacked on a new axis before the channels and merged into them (the same memory order as concatenating
+    on the channels) because XLA:CPU never fuses a concatenation along the minor dimension when that has
+    128 or more elements: it would write every zero-padded view out in full and then copy them all again.
+    """
     sources = x if isinstance(x, list) else [x] * len(offsets)
-    return jnp.concatenate(
-        [_shifted(source, di, dj, height, width) for source, (di, dj) in zip(sources, offsets, strict=True)],
-        axis=-1,
-    )
+    views = [_shifted(src, di, dj, height, width) for src, (di, dj) in zip(sources, offsets, strict=True)]
+    stacked = jnp.stack(views, axis=-2)
+    return stacked.reshape(*stacked.shape[:-2], -1)
 
 
 def _add_shifts(product: jax.Array, offsets: list[tuple[int, int]], height: int, width: int) -> jax.Array:
@@ -201,7 +205,9 @@ def conv_transpose_stride2_same(x: jax.Array, kernel: jax.Array) -> jax.Array:
     With stride 2 and SAME padding, output row 2i+r only sees input rows i-1+r and i+r, through kernel taps
     r and r+2 (likewise for columns). So all four output phases come from one stride-1 2x2 convolution of the
     input padded by one, with the 4x4 kernel regrouped into a 2x2 kernel of 4·C_out channels; the phases are
-    then interleaved (depth-to-space). The multiply-adds of the transposed convolution and no zeros.
+    then interleaved (depth-to-space). The multiply-adds of the transposed convolution and no zeros. With
+    fewer output than input channels the 2x2 convolution is taken from its output side, and its shifted sums
+    and the interleaving are one pass (`_phases_from_taps`).
     """
     if kernel.shape[:2] != (4, 4):
         raise ValueError(f"conv_transpose_stride2_same expects a 4x4 kernel, got {kernel.shape[:2]}")
@@ -211,7 +217,11 @@ def conv_transpose_stride2_same(x: jax.Array, kernel: jax.Array) -> jax.Array:
     phased = (
         kernel.reshape(2, 2, 2, 2, c_in, c_out).transpose(0, 2, 4, 1, 3, 5).reshape(2, 2, c_in, 4 * c_out)
     )
-    return _interleave_phases(conv2x2(x, phased, 1, 4 * c_out < 4 * c_in))
+    if c_out < c_in:
+        # Output side (fewer numbers to copy): every input pixel times all 16 (tap, phase) kernel slices.
+        taps = phased.transpose(2, 0, 1, 3).reshape(c_in, 16 * c_out)
+        return _phases_from_taps((x.reshape(-1, c_in) @ taps).reshape(batch, height, width, 16 * c_out))
+    return _interleave_phases(conv2x2(x, phased, 1, False))
 
 
 @jax.custom_vjp
@@ -244,6 +254,52 @@ def _interleave_phases_backward(_, dy: jax.Array) -> tuple[jax.Array]:
 
 
 _interleave_phases.defvjp(lambda z: (_interleave_phases(z), None), _interleave_phases_backward)
+
+
+@jax.custom_vjp
+def _phases_from_taps(product: jax.Array) -> jax.Array:
+    """Col2im and depth-to-space of an output-side sub-pixel convolution in one pass.
+
+    [B, H, W, (a, b, r, s, C)] -> [B, 2H, 2W, C]: output pixel (2i+r, 2j+s) is the sum over the window taps
+    (a, b) of product[i+r+a-1, j+s+b-1, (a, b, r, s)], zero outside the image. The same values as
+    `_interleave_phases` of the shifted sums `conv2x2(..., output_side=True)` forms, but each phase is summed
+    straight from the product: summed first, the four zero-padded partial sums feed four phase slices, and
+    XLA:CPU then writes each of them out in full rather than repeat it in every slice. The gradient gathers
+    the 16 shifted phase views of the output gradient, which is the product's gradient.
+    """
+    batch, height, width, channels = product.shape
+    by_tap = product.reshape(batch, height, width, 2, 2, 2, 2, channels // 16)
+
+    def phase(r: int, s: int) -> jax.Array:
+        return sum(
+            _shifted(by_tap[:, :, :, a, b, r, s], r + a - 1, s + b - 1, height, width)
+            for a in (0, 1)
+            for b in (0, 1)
+        )
+
+    rows = [jnp.stack([phase(r, s) for s in (0, 1)], axis=3) for r in (0, 1)]
+    return jnp.stack(rows, axis=2).reshape(batch, 2 * height, 2 * width, channels // 16)
+
+
+def _phases_from_taps_backward(_, dy: jax.Array) -> tuple[jax.Array]:
+    batch, height2, width2, c_out = dy.shape
+    height, width = height2 // 2, width2 // 2
+    by_phase = dy.reshape(batch, height, 2, width, 2, c_out)
+
+    def tap(a: int, b: int) -> jax.Array:  # [B, H, W, 4 (r, s), C]
+        views = [
+            _shifted(by_phase[:, :, r, :, s], 1 - r - a, 1 - s - b, height, width)
+            for r in (0, 1)
+            for s in (0, 1)
+        ]
+        return jnp.stack(views, axis=-2)
+
+    # Two levels of four: XLA:CPU fuses no concatenation of more than eight pieces.
+    taps = jnp.stack([tap(a, b) for a in (0, 1) for b in (0, 1)], axis=-3)
+    return (taps.reshape(batch, height, width, 16 * c_out),)
+
+
+_phases_from_taps.defvjp(lambda product: (_phases_from_taps(product), None), _phases_from_taps_backward)
 
 
 class DownConv(nn.Module):
