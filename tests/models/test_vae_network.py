@@ -1,5 +1,7 @@
 """The study network's layer shapes, initialisation, and the matmul rewrite of its convolutions."""
 
+import re
+
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
@@ -161,6 +163,7 @@ def test_downconv_equals_flax_strided_conv(shape, kernel, features):
     [
         # Each rewrite on both sides of conv2x2: output side where C_out < C_in, input side otherwise.
         (conv_transpose_stride2_same, lax_transposed, (2, 8, 8, 16), (4, 4, 16, 8)),
+        (conv_transpose_stride2_same, lax_transposed, (2, 6, 10, 8), (4, 4, 8, 1)),  # the decoder's last
         (conv_transpose_stride2_same, lax_transposed, (2, 8, 8, 4), (4, 4, 4, 8)),
         (conv_stride2_same, lax_strided, (2, 16, 16, 8), (4, 4, 8, 16)),
         (conv_stride2_same, lax_strided, (2, 16, 16, 2), (4, 4, 2, 16)),
@@ -246,3 +249,26 @@ def test_rewrites_reject_shapes_they_do_not_cover():
         conv_stride2_same(jnp.zeros((1, 5, 4, 2)), jnp.zeros((4, 4, 2, 2)))
     with pytest.raises(ValueError, match="2x2 or 4x4 kernel and an even image"):
         conv_stride2_same(jnp.zeros((1, 4, 4, 2)), jnp.zeros((6, 6, 2, 2)))
+
+
+@pytest.mark.skipif(jax.default_backend() != "cpu", reason="XLA:CPU's fusion decisions")
+def test_xla_cpu_fuses_every_shifted_view_of_the_network_into_its_consumer():
+    """The rewrite's shifted, zero-padded views only pay off if XLA never writes them out on their own.
+
+    XLA:CPU materializes a view when it cannot fuse it: a concatenation along the channels of 128 or more
+    (left as a plain copy), or a sum of views that several slices then read. Compiled forward and backward,
+    the network should keep exactly one padding of its own: the input image's, for the first convolution.
+    """
+    x = jnp.zeros((4, 64, 64, 1))
+    encoder, decoder = Encoder(), Decoder()
+    params = (encoder.init(jax.random.PRNGKey(0), x), decoder.init(jax.random.PRNGKey(1), jnp.zeros((4, 10))))
+
+    def loss(p):
+        mean, log_var = encoder.apply(p[0], x)
+        return jnp.sum(decoder.apply(p[1], mean + log_var) ** 2)
+
+    program = jax.jit(jax.grad(loss)).lower(params).compile().as_text()
+    entry = program[program.index("ENTRY") :]
+    written = [line.split(" = ")[0].split()[-1] for line in entry.splitlines() if " = " in line]
+    assert not [name for name in written if re.fullmatch(r"%concatenate(\.\d+)?", name)]
+    assert len([name for name in written if "pad" in name]) == 1
