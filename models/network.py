@@ -268,14 +268,11 @@ def _phases_from_taps(product: jax.Array) -> jax.Array:
     the 16 shifted phase views of the output gradient, which is the product's gradient.
     """
     batch, height, width, channels = product.shape
-    by_tap = product.reshape(batch, height, width, 2, 2, 2, 2, channels // 16)
+    by_phase = product.reshape(batch, height, width, 2, 2, 2, 2, channels // 16)
 
     def phase(r: int, s: int) -> jax.Array:
-        return sum(
-            _shifted(by_tap[:, :, :, a, b, r, s], r + a - 1, s + b - 1, height, width)
-            for a in (0, 1)
-            for b in (0, 1)
-        )
+        taps = by_phase[:, :, :, :, :, r, s].reshape(batch, height, width, channels // 4)
+        return _add_shifts(taps, [(r + a - 1, s + b - 1) for a in (0, 1) for b in (0, 1)], height, width)
 
     rows = [jnp.stack([phase(r, s) for s in (0, 1)], axis=3) for r in (0, 1)]
     return jnp.stack(rows, axis=2).reshape(batch, 2 * height, 2 * width, channels // 16)
@@ -285,17 +282,14 @@ def _phases_from_taps_backward(_, dy: jax.Array) -> tuple[jax.Array]:
     batch, height2, width2, c_out = dy.shape
     height, width = height2 // 2, width2 // 2
     by_phase = dy.reshape(batch, height, 2, width, 2, c_out)
+    phases = [by_phase[:, :, r, :, s] for r in (0, 1) for s in (0, 1)]
 
-    def tap(a: int, b: int) -> jax.Array:  # [B, H, W, 4 (r, s), C]
-        views = [
-            _shifted(by_phase[:, :, r, :, s], 1 - r - a, 1 - s - b, height, width)
-            for r in (0, 1)
-            for s in (0, 1)
-        ]
-        return jnp.stack(views, axis=-2)
+    def tap(a: int, b: int) -> jax.Array:  # [B, H, W, (r, s, C)]
+        offsets = [(1 - r - a, 1 - s - b) for r in (0, 1) for s in (0, 1)]
+        return _gather_shifts(phases, offsets, height, width)
 
     # Two levels of four: XLA:CPU fuses no concatenation of more than eight pieces.
-    taps = jnp.stack([tap(a, b) for a in (0, 1) for b in (0, 1)], axis=-3)
+    taps = jnp.stack([tap(a, b) for a in (0, 1) for b in (0, 1)], axis=-2)
     return (taps.reshape(batch, height, width, 16 * c_out),)
 
 
