@@ -3,6 +3,7 @@
     .venv/bin/python bench/train.py --json             # all objectives, R in 1 8 32, python loop and scan
     .venv/bin/python bench/train.py --json --quick     # beta_vae only, R in 1 8, a few steps
     .venv/bin/python bench/train.py --json --vs-torch  # our CPU step side by side with a PyTorch twin
+    .venv/bin/python bench/train.py --json --vs-torch --without-lax --rounds 60 --steps-per-call 10
     .venv/bin/python bench/train.py --json --layers    # each convolution: lax against our rewrite
     .venv/bin/python bench/train.py --compile-options xla_cpu_prefer_vector_width=512 --rounds 10  # A/B
     .venv/bin/python bench/train.py --scratch-memory --rounds 14 --steps-per-call 10  # models/host_memory.py
@@ -13,7 +14,8 @@ Each row times the compiled replica-batched program of `models` (the one `train_
 binary 64x64 images after one warm-up call, so compilation is reported apart (`compile_s`). `--vs-torch` needs
 torch (dev-only: `.venv/bin/pip install torch==2.13.0`) and alternates JAX and PyTorch steps in rounds so both
 see the same machine load; it reports the median wall and CPU seconds per step of each, the fastest sample,
-and both ratios (median to median, fastest to fastest: PyTorch's steps vary more under load). On a GPU the
+and three ratios: median to median, fastest to fastest (PyTorch's steps vary more under load), and the
+median of the per-round ratios with a 95% bootstrap interval (`paired_speed`; bench/_paired.py). On a GPU the
 PyTorch twin runs on the GPU too (CUDA build of torch). PyTorch runs in a child process with the C
 library's default malloc settings; this process applies `models.host_memory.keep_scratch_memory`, as every
 training process does, unless `--default-malloc` is given. `--jsonl` appends each row as it is measured,
@@ -36,6 +38,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from _output import key_values, print_rows
+from _paired import paired_speed
 from _timing import Elapsed, stopwatch
 
 from models import OBJECTIVES, TrainConfig
@@ -108,27 +111,30 @@ def time_program(
     }
 
 
-def versus_torch(rounds: int, steps: int) -> list[dict]:
-    """Median and fastest seconds per β-VAE step (R = 1, batch 64) of JAX (both conv implementations) and
-    PyTorch, each against PyTorch's (`speed_vs_best_torch` compares medians, `fastest_vs_fastest_torch` the
-    fastest samples).
+def versus_torch(rounds: int, steps: int, with_lax: bool = True) -> list[dict]:
+    """Median and fastest seconds per β-VAE step (R = 1, batch 64) of JAX (both conv implementations, or
+    only our default without `with_lax`) and PyTorch, each against PyTorch's.
 
-    On a GPU backend both frameworks run on the GPU (JAX's step in both loop forms), else on the CPU, where
-    PyTorch is also timed pinned to one thread.
+    `speed_vs_best_torch` compares medians, `fastest_vs_fastest_torch` the fastest samples, and
+    `paired_speed` (with its 95% interval) the two samples of each round: PyTorch with its default threads
+    is timed right after our default step, so each pair sees nearly the same load (`_paired.py`). On a GPU
+    backend both frameworks run on the GPU (JAX's step in both loop forms), else on the CPU, where PyTorch is
+    also timed pinned to one thread.
     """
     import torch_reference  # dev-only twin; needs torch
 
     on_gpu = jax.default_backend() == "gpu"
     data = SyntheticImages()
+    device = "cuda" if on_gpu else "cpu"
+    torch_process = torch_reference.TorchProcess()
     contenders = {}
-    for impl in ("matmul", "xla"):
+    for impl in ("matmul", "xla") if with_lax else ("matmul",):
         for form in ("python", "scan") if on_gpu else ("python",):
             config = TrainConfig(loop_form=form, steps_per_call=steps, conv_impl=impl)
             name = f"jax-{impl}-{form}" if on_gpu else f"jax-{impl}"
             contenders[name] = lambda c=config: _wall_and_cpu(time_program(data, "beta_vae", c, 1, 1))
-    device = "cuda" if on_gpu else "cpu"
-    torch_process = torch_reference.TorchProcess()
-    contenders["torch"] = lambda: torch_process.step_seconds(steps=steps, warmup=1, device=device)
+        if impl == "matmul":
+            contenders["torch"] = lambda: torch_process.step_seconds(steps=steps, warmup=1, device=device)
     if not on_gpu:
         contenders["torch-1-thread"] = lambda: torch_process.step_seconds(steps=steps, warmup=1, threads=1)
     try:
@@ -139,6 +145,7 @@ def versus_torch(rounds: int, steps: int) -> list[dict]:
     torch_rows = [row for name, row in summaries.items() if name.startswith("torch")]
     best_torch = min(row["seconds_per_step"] for row in torch_rows)
     fastest_torch = min(row["best_seconds_per_step"] for row in torch_rows)
+    torch_walls = [wall for wall, _ in samples["torch"]]
     return [
         {
             "contender": name,
@@ -147,6 +154,7 @@ def versus_torch(rounds: int, steps: int) -> list[dict]:
             "samples": [wall for wall, _ in samples[name]],
             "speed_vs_best_torch": best_torch / summary["seconds_per_step"],
             "fastest_vs_fastest_torch": fastest_torch / summary["best_seconds_per_step"],
+            **paired_speed(torch_walls, [wall for wall, _ in samples[name]]),
         }
         for name, summary in summaries.items()
     ]
@@ -157,13 +165,15 @@ def _in_turns(
 ) -> dict[str, list[tuple[float, float]]]:
     """(wall, CPU) samples of every measure, taken in turns for `rounds` rounds.
 
-    Taking turns lets all measures share the machine's load: on the 2-core CPUs a step's run-to-run spread,
-    about ±4%, exceeds most single changes.
+    Taking turns lets all measures share the machine's load: on the 2-core CPUs a step's run-to-run spread
+    exceeds most single changes. Every other round runs the measures in reverse order, so that neighbours
+    in the order follow each other equally often both ways.
     """
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in measures}
-    for _ in range(rounds):
-        for name, measure in measures.items():
-            samples[name].append(measure())
+    for round_index in range(rounds):
+        names = list(measures) if round_index % 2 == 0 else list(reversed(measures))
+        for name in names:
+            samples[name].append(measures[name]())
     return samples
 
 
@@ -229,7 +239,7 @@ def _versus_first(samples: dict[str, list[tuple[float, float]]], rounds: int, ke
                 key: name,
                 **summary,
                 "speed_vs_first": statistics.median(base) / summary["seconds_per_step"],
-                "rounds_faster_than_first": sum(w < b for (w, _), b in zip(values, base, strict=True)),
+                **paired_speed(base, [wall for wall, _ in values]),
                 "rounds": rounds,
             }
         )
@@ -404,6 +414,11 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=2, help="timed host calls per row (after one warm-up)")
     parser.add_argument("--vs-torch", action="store_true", help="only the side-by-side CPU step comparison")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of --vs-torch")
+    parser.add_argument(
+        "--without-lax",
+        action="store_true",
+        help="--vs-torch: leave out JAX with lax's convolutions (about 5 s a round on the 2-core CPUs)",
+    )
     parser.add_argument("--layers", action="store_true", help="only per-layer convolution timings")
     parser.add_argument(
         "--scratch-memory",
@@ -439,7 +454,7 @@ def main() -> None:
     elif args.layers:
         rows = per_layer(calls=10)
     elif args.vs_torch:
-        rows = versus_torch(args.rounds, args.steps_per_call)
+        rows = versus_torch(args.rounds, args.steps_per_call, with_lax=not args.without_lax)
     else:
         objectives, replicas, calls = args.objectives, args.replicas, args.calls
         if args.quick:
