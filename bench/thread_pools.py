@@ -10,8 +10,9 @@ it the jobs' threads outnumber the cores; the sweep sets it to the CPUs a job as
 times blocks of `--steps` steps that all processes of a group run at once. `--torch` adds a group of as many
 PyTorch processes, one thread each (`bench/torch_reference.py`, dev-only), the same study as PyTorch would
 best run it on these cores. The groups take turns for `--rounds` rounds, so they share the machine's load.
-Rows: median and fastest milliseconds per run-step (the processes' mean seconds per step over their number)
-and the median speed against the first group.
+Rows: median and fastest milliseconds per run-step (the processes' mean seconds per step over their number),
+the median speed against the first group, and the paired speed round by round with its interval
+(bench/_paired.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import statistics
 from multiprocessing.connection import Connection
 
 from _output import machine, print_rows
+from _paired import paired_speed
 
 
 def _serve(conn: Connection, threads: int) -> None:
@@ -114,6 +116,7 @@ def thread_pools(jobs: int, pool_threads: list[int], rounds: int, steps: int, to
             "ms_per_run_step": round(1e3 * statistics.median(values), 2),
             "fastest_ms_per_run_step": round(1e3 * min(values), 2),
             "speed_vs_first": round(first / statistics.median(values), 3),
+            **{key: round(value, 3) for key, value in paired_speed(samples[groups[0].name], values).items()},
             "rounds": rounds,
         }
         for name, values in samples.items()
