@@ -117,9 +117,9 @@ def versus_torch(rounds: int, steps: int, with_lax: bool = True) -> list[dict]:
 
     `speed_vs_best_torch` compares medians, `fastest_vs_fastest_torch` the fastest samples, and
     `paired_speed` (with its 95% interval) the two samples of each round: PyTorch with its default threads
-    is timed right after our default step, so each pair sees nearly the same load (`_paired.py`). On a GPU
-    backend both frameworks run on the GPU (JAX's step in both loop forms), else on the CPU, where PyTorch is
-    also timed pinned to one thread.
+    is timed right after or right before our default step, so each pair sees nearly the same load
+    (`_paired.py`). On a GPU backend both frameworks run on the GPU (JAX's step in both loop forms), else on
+    the CPU, where PyTorch is also timed pinned to one thread.
     """
     import torch_reference  # dev-only twin; needs torch
 
