@@ -239,18 +239,17 @@ def _interleave_phases(z: jax.Array) -> jax.Array:
     return jnp.stack(phases, axis=2).reshape(batch, 2 * height, 2 * width, c_out)
 
 
-def _interleave_phases_backward(_, dy: jax.Array) -> tuple[jax.Array]:
+def _output_phases(dy: jax.Array) -> list[jax.Array]:
+    """The four phases of an output gradient [B, 2H, 2W, C]: dy[:, r::2, s::2] for (r, s) in order."""
     batch, height2, width2, c_out = dy.shape
-    height, width = height2 // 2, width2 // 2
-    by_phase = dy.reshape(batch, height, 2, width, 2, c_out)
-    return (
-        _gather_shifts(
-            [by_phase[:, :, r, :, s] for r in (0, 1) for s in (0, 1)],
-            [(-r, -s) for r in (0, 1) for s in (0, 1)],
-            height + 1,
-            width + 1,
-        ),
-    )
+    by_phase = dy.reshape(batch, height2 // 2, 2, width2 // 2, 2, c_out)
+    return [by_phase[:, :, r, :, s] for r in (0, 1) for s in (0, 1)]
+
+
+def _interleave_phases_backward(_, dy: jax.Array) -> tuple[jax.Array]:
+    height, width = dy.shape[1] // 2, dy.shape[2] // 2
+    offsets = [(-r, -s) for r in (0, 1) for s in (0, 1)]
+    return (_gather_shifts(_output_phases(dy), offsets, height + 1, width + 1),)
 
 
 _interleave_phases.defvjp(lambda z: (_interleave_phases(z), None), _interleave_phases_backward)
@@ -281,8 +280,7 @@ def _phases_from_taps(product: jax.Array) -> jax.Array:
 def _phases_from_taps_backward(_, dy: jax.Array) -> tuple[jax.Array]:
     batch, height2, width2, c_out = dy.shape
     height, width = height2 // 2, width2 // 2
-    by_phase = dy.reshape(batch, height, 2, width, 2, c_out)
-    phases = [by_phase[:, :, r, :, s] for r in (0, 1) for s in (0, 1)]
+    phases = _output_phases(dy)
 
     def tap(a: int, b: int) -> jax.Array:  # [B, H, W, (r, s, C)]
         offsets = [(1 - r - a, 1 - s - b) for r in (0, 1) for s in (0, 1)]
