@@ -133,7 +133,7 @@ def versus_torch(rounds: int, steps: int, with_lax: bool = True) -> list[dict]:
             config = TrainConfig(loop_form=form, steps_per_call=steps, conv_impl=impl)
             name = f"jax-{impl}-{form}" if on_gpu else f"jax-{impl}"
             contenders[name] = lambda c=config: _wall_and_cpu(time_program(data, "beta_vae", c, 1, 1))
-        if impl == "matmul":
+        if impl == "matmul":  # PyTorch next to our default step, so the paired ratio compares neighbours
             contenders["torch"] = lambda: torch_process.step_seconds(steps=steps, warmup=1, device=device)
     if not on_gpu:
         contenders["torch-1-thread"] = lambda: torch_process.step_seconds(steps=steps, warmup=1, threads=1)
