@@ -9,8 +9,28 @@ from collections.abc import Callable, Iterable
 
 
 def machine() -> str:
-    """The machine a figure was measured on, as the rows record it: architecture and usable cores."""
-    return f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores"
+    """The machine a figure was measured on, as the rows record it: architecture, usable cores, CPU model.
+
+    The model and its widest vector instructions matter: PyTorch's oneDNN and MKL kernels use AVX-512 where
+    the CPU has it, jaxlib's Eigen contractions do not (bench/products.py), so the same comparison comes
+    out differently on an AVX2 and on an AVX-512 host.
+    """
+    return ", ".join([platform.machine(), f"{len(os.sched_getaffinity(0))} cores", *_cpu_model()])
+
+
+def _cpu_model() -> list[str]:
+    """[model name, widest AVX] from /proc/cpuinfo (Linux); [] where that cannot be read."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            fields = {
+                key.strip(): value.strip()
+                for key, value in (line.split(":", 1) for line in cpuinfo if ":" in line)
+            }
+    except OSError:
+        return []
+    flags = fields.get("flags", "").split()
+    vector = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+    return [fields.get("model name", "unknown CPU"), vector]
 
 
 def key_values(row: dict, skip: Iterable[str] = (), digits: int = 4) -> str:

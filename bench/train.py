@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator
 import jax
 import jax.numpy as jnp
 import numpy as np
-from _output import key_values, print_rows
+from _output import key_values, machine, print_rows
 from _paired import paired_speed
 from _timing import Elapsed, stopwatch
 
@@ -150,6 +150,7 @@ def versus_torch(rounds: int, steps: int, with_lax: bool = True) -> list[dict]:
         {
             "contender": name,
             "device": device,
+            "machine": machine(),
             **summary,
             "samples": [wall for wall, _ in samples[name]],
             "speed_vs_best_torch": best_torch / summary["seconds_per_step"],
