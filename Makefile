@@ -42,6 +42,7 @@ report: setup
 bench: setup
 	$(PY) bench/datasets.py
 	$(PY) bench/train.py
+	$(PY) bench/products.py
 	$(PY) bench/evaluate.py
 	$(PY) bench/sweep_machinery.py
 	$(PY) bench/thread_pools.py
