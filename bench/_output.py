@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable
 def machine() -> str:
     """The machine a figure was measured on, as the rows record it: architecture, usable cores, CPU model.
 
-    The model and its widest vector instructions matter: PyTorch's oneDNN and MKL kernels use AVX-512 where
-    the CPU has it, jaxlib's Eigen contractions do not (bench/products.py), so the same comparison comes
-    out differently on an AVX2 and on an AVX-512 host.
+    The model and its widest vector instructions matter: the libraries behind PyTorch and behind XLA:CPU
+    make different use of them, and our CPU step against PyTorch's came out level on November's 2-core
+    host and 0.79x on an AVX-512 one (docs/benchmarks.md, run M).
     """
     return ", ".join([platform.machine(), f"{len(os.sched_getaffinity(0))} cores", *_cpu_model()])
 

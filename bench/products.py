@@ -8,7 +8,8 @@ so the products are most of our CPU step. XLA:CPU (jaxlib 0.10.2) gives a produc
 its left operand contracts its last, contiguous dimension (`IsDotSupportedByYnn`: "we don't currently
 support generating the necessary transposes"); every other product goes to the Eigen contraction compiled
 into jaxlib. Each weight gradient contracts the rows (batch x pixels) of both operands, so all of them go
-to Eigen, which on a host with AVX-512 runs at AVX2 width. This script reads the products from the
+to Eigen, which spends a third of such a product copying the transposed operand into its kernel's layout
+(docs/benchmarks.md, run M). This script reads the products from the
 compiled β-VAE step (R = 1, batch 64), times each alone in XLA with the same shapes and dimension numbers,
 and, where torch is installed (dev-only), `torch.mm` on the same operands (transposed views, which MKL
 reads without copying). The last rows sum them by library: how much of the step's product time the
@@ -29,6 +30,7 @@ import jax
 import numpy as np
 from _output import machine, print_rows
 from jax import lax
+from train import compiled_single_step  # the step compiled as training compiles it
 
 from models.host_memory import keep_scratch_memory
 
@@ -52,7 +54,7 @@ class Product:
 
     @property
     def form(self) -> str:
-        """ "NN", "NT", "TN" or "TT": T where an operand contracts its leading dimension (rank-2 products)."""
+        """NN, NT, TN or TT: T where an operand contracts its leading dimension (rank-2 products)."""
         return ("T" if self.lhs_contracting == (0,) else "N") + ("N" if self.rhs_contracting == (0,) else "T")
 
     @property
@@ -147,8 +149,6 @@ def time_in_torch(product: Product, calls: int) -> float | None:
 
 def measure(calls: int) -> list[dict]:
     """One row per product of the compiled β-VAE step, then one total row per library and one overall."""
-    from train import compiled_single_step  # noqa: PLC0415 (bench/train.py builds the step as training does)
-
     program, _ = compiled_single_step()
     rows = []
     for product in products_of(program.as_text()):
