@@ -9,11 +9,11 @@ its left operand contracts its last, contiguous dimension (`IsDotSupportedByYnn`
 support generating the necessary transposes"); every other product goes to the Eigen contraction compiled
 into jaxlib. Each weight gradient contracts the rows (batch x pixels) of both operands, so all of them go
 to Eigen, which spends a third of such a product copying the transposed operand into its kernel's layout
-(docs/benchmarks.md, run M). This script reads the products from the
-compiled β-VAE step (R = 1, batch 64), times each alone in XLA with the same shapes and dimension numbers,
-and, where torch is installed (dev-only), `torch.mm` on the same operands (transposed views, which MKL
-reads without copying). The last rows sum them by library: how much of the step's product time the
-Eigen products take, and what PyTorch takes for the same products.
+(docs/benchmarks.md, run M). This script reads the products from the compiled β-VAE step (R = 1, batch
+64), times each alone in XLA with the same shapes and dimension numbers, and, where torch is installed
+(dev-only), `torch.mm` on the same operands (transposed views, which MKL reads without copying). The last
+rows sum them by library: how much of the step's product time the Eigen products take, and what PyTorch
+takes for the same products.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def products_of(hlo_text: str) -> list[Product]:
         if not match:
             continue
         name, dims, opcode, operands, rest = match.groups()
-        shapes[f"{computation}/{name}"] = tuple(int(d) for d in dims.split(",") if d)
+        shapes[f"{computation}/{name}"] = _integers(dims)
         if opcode == "fusion":
             called = re.search(r"calls=%([\w.\-]+)", rest)
             if called:
@@ -96,9 +96,7 @@ def products_of(hlo_text: str) -> list[Product]:
         lhs, rhs = (shapes[f"{computation}/{op.strip().lstrip('%')}"] for op in operands.split(","))
         if len(lhs) != 2 or len(rhs) != 2:
             continue
-        dims = {
-            side: tuple(int(d) for d in text.split(",") if d) for side, text in _CONTRACTING.findall(rest)
-        }
+        dims = {side: _integers(text) for side, text in _CONTRACTING.findall(rest)}
         op_name = _OP_NAME.search(rest)
         path = op_name.group(1).split("/") if op_name else ["(unnamed)"]
         products.append(
@@ -113,6 +111,11 @@ def products_of(hlo_text: str) -> list[Product]:
             )
         )
     return products
+
+
+def _integers(text: str) -> tuple[int, ...]:
+    """Integers of an HLO list: "18496,128" -> (18496, 128); "" (a scalar's dimensions) -> ()."""
+    return tuple(int(d) for d in text.split(",") if d)
 
 
 def _median_seconds(run: Callable[[], object], calls: int) -> float:
