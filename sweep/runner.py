@@ -169,7 +169,7 @@ def _evaluate(data, runs: list[tuple[RunSpec, Any]], training: TrainConfig, conf
     rows = []
     for kind in REPRESENTATIONS:
         represent = represent_fn(params, training, kind, seed=seed)
-        per_run = evaluate(data, represent, metrics, seed, map_fn=map_fn)
+        per_run = evaluate(data, represent, metrics.for_representation(kind), seed, map_fn=map_fn)
         for spec, records in zip(specs, per_run, strict=True):
             rows += score_rows(spec, kind, records, seed)
     size = int(config["heldout"]["observations"])
