@@ -3,6 +3,8 @@ Wasserstein correlation of the code covariance, and the mean pairwise mutual inf
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import linalg
 
@@ -16,25 +18,33 @@ def _checked_covariance(cov: np.ndarray) -> np.ndarray:
         raise ValueError(f"cov must be a square [d, d] covariance matrix; got shape {cov.shape}.")
     if not np.all(np.isfinite(cov)):
         raise ValueError("cov contains NaN/inf; compute it from finite codes.")
-    flat = np.nonzero(np.diag(cov) <= 0.0)[0]
-    if flat.size:
-        raise ValueError(
-            f"cov has non-positive variance at code dimension(s) {flat.tolist()} (a constant code); the "
-            "Gaussian scores are undefined for it. Drop constant dimensions first."
-        )
+    negative = np.nonzero(np.diag(cov) < 0.0)[0]
+    if negative.size:
+        raise ValueError(f"cov has negative variance at code dimension(s) {negative.tolist()}; it is not a "
+                         "covariance matrix.")
     return cov
 
 
 def gaussian_total_correlation(cov: np.ndarray) -> float:
-    """KL(N(0, cov) || N(0, diag(cov))) = 0.5 (sum log cov_ii - log det cov); +inf for a singular cov."""
+    """KL(N(0, cov) || N(0, diag(cov))) = 0.5 (sum log cov_ii - log det cov); +inf for a singular cov.
+
+    A constant code dimension (zero variance) makes it NaN (log 0 - log 0), as in disentanglement_lib.
+    """
     cov = _checked_covariance(cov)
-    return float(0.5 * (np.sum(np.log(np.diag(cov))) - np.linalg.slogdet(cov)[1]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(0.5 * (np.sum(np.log(np.diag(cov))) - np.linalg.slogdet(cov)[1]))
 
 
 def gaussian_wasserstein_correlation(cov: np.ndarray) -> float:
-    """Squared 2-Wasserstein distance of N(0, cov) to N(0, diag(cov)): 2 tr cov - 2 tr sqrtm(cov diag)."""
+    """Squared 2-Wasserstein distance of N(0, cov) to N(0, diag(cov)): 2 tr cov - 2 tr sqrtm(cov diag).
+
+    Finite for a constant code dimension too, as in disentanglement_lib (same formula, same matrix; scipy's
+    warning that the product is singular is silenced: the square root of a singular PSD matrix exists).
+    """
     cov = _checked_covariance(cov)
-    root = linalg.sqrtm(cov * np.diag(cov)[:, None])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        root = linalg.sqrtm(cov * np.diag(cov)[:, None])
     return float(np.real(2 * np.trace(cov) - 2 * np.trace(root)))
 
 
@@ -65,6 +75,12 @@ def unsupervised_scores(codes: np.ndarray, num_bins: int = 20) -> dict[str, floa
     return {
         "gaussian_total_correlation": gaussian_total_correlation(cov),
         "gaussian_wasserstein_correlation": wasserstein,
-        "gaussian_wasserstein_correlation_norm": wasserstein / float(np.sum(np.diag(cov))),
+        "gaussian_wasserstein_correlation_norm": _ratio(wasserstein, float(np.sum(np.diag(cov)))),
         "mutual_info_score": mutual_info_score(codes, num_bins),
     }
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    """numerator / denominator with numpy's float semantics (NaN or inf for a zero denominator, no raise)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.float64(numerator) / np.float64(denominator))

@@ -98,11 +98,36 @@ def test_constant_code_has_defined_scores():
     assert explicit["explicitness_score_test"] == pytest.approx(0.5)  # constant scores: chance-level AUC
 
 
-def test_constant_code_makes_gaussian_scores_undefined():
+def test_constant_code_gaussian_scores_are_disentanglement_libs():
+    # disentanglement_lib: the Wasserstein correlation stays finite, the total correlation is NaN (log 0 - log 0).
     codes = Z.copy()
-    codes[:, 0] = 1.0
-    with pytest.raises(ValueError, match=r"non-positive variance at code dimension\(s\) \[0\]"):
-        kernels.gaussian_total_correlation(kernels.code_covariance(codes))
+    codes[:, 0] = 0.0
+    cov = kernels.code_covariance(codes)
+    assert cov[0, 0] == 0.0
+    assert np.isnan(kernels.gaussian_total_correlation(cov))
+    assert np.isfinite(kernels.gaussian_wasserstein_correlation(cov))
+    scores = kernels.unsupervised_scores(np.zeros((50, 3)))
+    assert scores["gaussian_wasserstein_correlation"] == 0.0
+    assert np.isnan(scores["gaussian_wasserstein_correlation_norm"])  # 0 / 0, as numpy gives it
+    with pytest.raises(ValueError, match="negative variance"):
+        kernels.gaussian_wasserstein_correlation(-np.eye(2))
+
+
+def test_a_nan_total_correlation_is_recorded_as_a_nan_score_row():
+    import pyarrow.compute as pc
+
+    from evaluation import ScoreRecord
+    from results_schema import validate
+    from sweep.grid import expand_grid
+    from sweep.records import score_rows, to_tables
+
+    spec = expand_grid(["grid.seeds=1", "grid.strengths={beta_vae:[1.0]}"])[1][0]
+    scores = kernels.unsupervised_scores(np.zeros((50, 3)))
+    records = [ScoreRecord("unsupervised", name, value, {}) for name, value in scores.items()]
+    table = validate(to_tables({"scores": score_rows(spec, "mean", records, 0)})["scores"], "scores")
+    values = dict(zip(table.column("score").to_pylist(), table.column("value").to_pylist(), strict=True))
+    assert np.isnan(values["gaussian_total_correlation"]) and values["gaussian_wasserstein_correlation"] == 0.0
+    assert pc.sum(pc.is_nan(table.column("value"))).as_py() == 2
 
 
 def test_singular_covariance_has_infinite_total_correlation():

@@ -156,3 +156,16 @@ def test_beta_vae_classifier_matches_default_logistic_regression():
     theirs.fit(codes, factors[:, 0])
     ours = make_estimator("logistic", 0).fit(codes, factors[:, 0])
     np.testing.assert_allclose(ours.predict_proba(codes), theirs.predict_proba(codes), atol=1e-9)
+
+
+def test_unsupervised_with_a_constant_code_dimension():
+    codes = mixed_codes(np.zeros((400, 2), dtype=int) + np.arange(400)[:, None] % 3, 3, d=5)
+    codes[:, 2] = 0.0  # an exactly constant dimension: zero variance
+    cov = np.cov(codes.T)
+    um = DL.unsupervised_metrics
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected_tc = um.gaussian_total_correlation(cov)
+    assert np.isnan(expected_tc) and np.isnan(kernels.gaussian_total_correlation(cov))
+    expected = um.gaussian_wasserstein_correlation(cov)
+    assert np.isfinite(expected)
+    assert kernels.gaussian_wasserstein_correlation(cov) == pytest.approx(expected, abs=1e-6)
