@@ -99,7 +99,7 @@ def test_constant_code_has_defined_scores():
 
 
 def test_constant_code_gaussian_scores_are_disentanglement_libs():
-    # disentanglement_lib: the Wasserstein correlation stays finite, the total correlation is NaN (log 0 - log 0).
+    # As in disentanglement_lib: the Wasserstein correlation stays finite, the total correlation is NaN.
     codes = Z.copy()
     codes[:, 0] = 0.0
     cov = kernels.code_covariance(codes)
@@ -126,7 +126,8 @@ def test_a_nan_total_correlation_is_recorded_as_a_nan_score_row():
     records = [ScoreRecord("unsupervised", name, value, {}) for name, value in scores.items()]
     table = validate(to_tables({"scores": score_rows(spec, "mean", records, 0)})["scores"], "scores")
     values = dict(zip(table.column("score").to_pylist(), table.column("value").to_pylist(), strict=True))
-    assert np.isnan(values["gaussian_total_correlation"]) and values["gaussian_wasserstein_correlation"] == 0.0
+    assert np.isnan(values["gaussian_total_correlation"])
+    assert values["gaussian_wasserstein_correlation"] == 0.0
     assert pc.sum(pc.is_nan(table.column("value"))).as_py() == 2
 
 
