@@ -1,21 +1,63 @@
-"""`python -m sweep status`: what a results directory holds, what failed, and what a crash left behind."""
+"""`python -m sweep status`: what a results directory holds, what failed, and what a crash left behind.
+
+It reads every committed file (`sweep.store.check_store`, the rules `run`, `compact` and `report` share): a
+corrupt or foreign file raises naming it, and a store that breaks a rule (a `done` run without its scores or
+curve, rows without a commit record) is listed with what the next `run` does about it; `problems` is then
+non-empty and the command exits non-zero.
+"""
 
 from __future__ import annotations
 
 import json
+import socket
 from collections import Counter
 from pathlib import Path
 
-from results_schema import committed_files
+import psutil
+
+from sweep.errors import SweepConfigError
+from sweep.lock import describe, holder_alive, read_holder
 from sweep.runner import job_markers
-from sweep.store import WRITE_ORDER, orphan_files, recorded_runs, temp_files
+from sweep.store import check_store
+
+
+def job_state(job: dict) -> str:
+    """running (its worker lives), abandoned (its pid is gone, on this host), or unknown (another host)."""
+    if job.get("host") != socket.gethostname():
+        return "unknown"
+    try:
+        process = psutil.Process(int(job["pid"]))
+        started = job.get("started")
+        alive = started is None or process.create_time() <= started + 1.0
+    except (psutil.NoSuchProcess, KeyError, TypeError, ValueError):
+        alive = False
+    return "running" if alive else "abandoned"
+
+
+def _markers(out: Path) -> list[dict]:
+    jobs = []
+    for path in job_markers(out):
+        try:
+            job = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue  # removed or half-written while we looked
+        jobs.append({**job, "state": job_state(job)})
+    return jobs
 
 
 def store_status(out: Path) -> dict:
     """Status of `out` as JSON-ready data; a corrupt or foreign store file raises, named (never skipped)."""
-    store = Path(out) / "store"
-    runs = recorded_runs(store).select(["run_id", "dataset", "objective", "status", "error"]).to_pylist()
-    markers = job_markers(out)
+    out = Path(out)
+    if not out.is_dir():
+        raise SweepConfigError(f"no sweep output at {out}: the directory does not exist (check out=)")
+    store = out / "store"
+    check = check_store(store)
+    runs = check.runs.to_pylist()
+    holder = read_holder(out)
+    lock = None
+    if holder:
+        alive = holder_alive(holder)
+        lock = {**holder, "state": {True: "running", False: "gone", None: "unknown"}[alive]}
     return {
         "out": str(out),
         "runs": len(runs),
@@ -25,10 +67,14 @@ def store_status(out: Path) -> dict:
                                                             for r in runs).items())],
         "failed": [{"run_id": r["run_id"], "error": (r["error"] or "").splitlines()[0]}
                    for r in runs if r["status"] == "failed"],
-        "files": {name: len(committed_files(store, name)) for name in WRITE_ORDER} if store.is_dir() else {},
-        "interrupted_writes": ([str(p) for p in [*temp_files(store), *orphan_files(store)]]
-                               if store.is_dir() else []),
-        "jobs_in_flight_or_abandoned": [json.loads(p.read_text()) for p in markers],
+        "files": check.files,
+        "interrupted_writes": [str(p) for p in check.interrupted],
+        "incomplete": {run_id: list(tables) for run_id, tables in sorted(check.incomplete.items())},
+        "stray_rows": {name: {str(p): sorted(ids) for p, ids in files.items()}
+                       for name, files in check.stray.items()},
+        "problems": check.problems(),
+        "jobs": _markers(out),
+        "lock": lock,
     }
 
 
@@ -49,7 +95,23 @@ def render(status: dict) -> str:
     if status["interrupted_writes"]:
         lines.append(f"{len(status['interrupted_writes'])} file(s) of interrupted writes (never read; "
                      "the next `run` or `compact` removes them)")
-    for job in status["jobs_in_flight_or_abandoned"]:
+    for problem in status["problems"]:
+        lines.append(f"inconsistent: {problem}")
+    if status["problems"]:
+        lines.append("the next `run` of the same grid evaluates incomplete runs again from their checkpoints "
+                     "and drops rows without a commit record")
+    lock = status["lock"]
+    if lock:
+        state = {"running": "holds the lock", "gone": "left the lock behind (the next run takes it over)",
+                 "unknown": "holds the lock (on another host)"}[lock["state"]]
+        lines.append(f"{describe(lock)} {state}")
+    for job in status["jobs"]:
+        what = {"running": "running", "abandoned": "abandoned (its process is gone; a rerun redoes it)",
+                "unknown": "running on another host, or abandoned by a killed worker (a rerun redoes it)"}
         lines.append(f"job {job['job_id']} ({len(job['runs'])} runs) started on {job['host']} "
-                     f"pid {job['pid']}: running, or abandoned by a killed worker (a rerun redoes it)")
+                     f"pid {job['pid']}{_progress(job)}: {what[job['state']]}")
     return "\n".join(lines)
+
+
+def _progress(job: dict) -> str:
+    return f", step {job['step']:,} of {job['total']:,}" if job.get("total") else ""
