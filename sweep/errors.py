@@ -7,3 +7,11 @@ class SweepConfigError(ValueError):
 
 class StoreError(RuntimeError):
     """The result store would hold something it must not (e.g. a run_id recorded twice)."""
+
+
+class StoreLockedError(RuntimeError):
+    """Another `run` or `compact` holds the lock on the same out= directory; the message names it."""
+
+
+class RunsFailedError(RuntimeError):
+    """`run` ended with runs recorded `failed` (a rerun retries them); the message says how many."""
