@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import socket
 import time
@@ -53,6 +54,32 @@ class JobContext:
         return Path(self.out) / RUNNING_DIR / f"job-{job_id}.json"
 
 
+class JobMarker:
+    """The file a worker keeps while it runs a job: who runs it, and how far training has got.
+
+    `progress(step, total)` (the training loop's callback) rewrites it at most every `every` seconds, under a
+    temporary name renamed into place, so the driver's progress bar and `status` read whole files only.
+    """
+
+    def __init__(self, path: Path, content: dict, every: float = 2.0) -> None:
+        self.path, self._content, self._every, self._last = path, dict(content), every, 0.0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._write()
+
+    def _write(self) -> None:
+        temporary = self.path.with_name(f".{self.path.name}.tmp")
+        temporary.write_text(json.dumps(self._content))
+        os.replace(temporary, self.path)
+
+    def progress(self, step: int, total: int) -> None:
+        """Record `step` of `total` training updates over the job's replicas."""
+        now = time.monotonic()
+        if now - self._last >= self._every or step >= total:
+            self._content.update(step=int(step), total=int(total))
+            self._write()
+            self._last = now
+
+
 def job_markers(out: Path) -> list[Path]:
     """Markers of jobs started under `out` and not finished: running now, or abandoned by a killed worker."""
     return sorted((Path(out) / RUNNING_DIR).glob("job-*.json"))
@@ -81,6 +108,14 @@ def train_config(section: dict) -> TrainConfig:
     if unknown:
         raise ValueError(f"train config has unknown key(s) {unknown}; "
                          f"models.TrainConfig knows {sorted(known)}")
+    for name in ("learning_rate", "discriminator_learning_rate", "adam_eps"):
+        value = section.get(name)
+        if value is not None and not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+            raise ValueError(f"train.{name} must be a positive finite number, got {value!r}")
+    for name in ("adam_b1", "adam_b2", "discriminator_b1", "discriminator_b2"):
+        value = section.get(name)
+        if value is not None and not (isinstance(value, int | float) and 0 <= value < 1):
+            raise ValueError(f"train.{name} must lie in [0, 1), got {value!r}")
     return TrainConfig(**section)
 
 
@@ -91,19 +126,18 @@ def run_job(job: Job, ctx: JobContext, map_fn: Callable | None = None) -> dict[s
     keep_scratch_memory()  # before the worker's first job starts JAX
     if ctx.compilation_cache:
         use_compilation_cache(ctx.compilation_cache)
-    marker = ctx.marker(job.job_id)
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(json.dumps({"job_id": job.job_id, "pid": os.getpid(), "host": socket.gethostname(),
-                                  "started": time.time(), "runs": [r.run_id for r in job.runs]}))
+    marker = JobMarker(ctx.marker(job.job_id), {"job_id": job.job_id, "pid": os.getpid(),
+                                                 "host": socket.gethostname(), "started": time.time(),
+                                                 "runs": [r.run_id for r in job.runs]})
     try:
-        return _train_and_evaluate(job, ctx, map_fn)
+        return _train_and_evaluate(job, ctx, map_fn, marker.progress)
     except Exception as err:  # every non-transient error becomes a recorded failure
         if is_transient(err, ctx.transient_errors):
             raise
         error = f"{type(err).__name__}: {err}\n{traceback.format_exc(limit=-3)}"
         return {"runs": failed_rows(job.runs, job.job_id, ctx.sweep, error, device=_device())}
     finally:
-        marker.unlink(missing_ok=True)
+        marker.path.unlink(missing_ok=True)
 
 
 def use_compilation_cache(path: str) -> None:
@@ -121,7 +155,8 @@ def _device() -> str:
     return getattr(device, "device_kind", device.platform)
 
 
-def _train_and_evaluate(job: Job, ctx: JobContext, map_fn: Callable | None) -> dict[str, list[dict]]:
+def _train_and_evaluate(job: Job, ctx: JobContext, map_fn: Callable | None,
+                        progress: Callable[[int, int], None] | None = None) -> dict[str, list[dict]]:
     """The job's work: train (or resume) the replicas, evaluate the converged ones, build the rows."""
     from models import ReplicaSpec, train_replicas
 
@@ -130,7 +165,8 @@ def _train_and_evaluate(job: Job, ctx: JobContext, map_fn: Callable | None) -> d
     data = _dataset(job.dataset, ctx.data_dir, config["dataset"].get("procedural"))
     specs = {r.run_id: r for r in job.runs}
     replicas = [ReplicaSpec(r.run_id, r.seed, r.strength) for r in job.runs]
-    results = train_replicas(data, job.objective, replicas, training, ctx.checkpoint_root())
+    results = train_replicas(data, job.objective, replicas, training, ctx.checkpoint_root(),
+                             progress=progress)
     converged = [res for res in results if res.status == "done"]
     start = time.perf_counter()
     scores = _evaluate(data, [(specs[r.run_id], r.params) for r in converged], training, config, map_fn,
