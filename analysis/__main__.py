@@ -6,15 +6,31 @@ import argparse
 import sys
 
 from analysis.report import build_report
+from results_schema import CorruptFileError, SchemaError
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse the command line, build the report and print where it is and what could not be computed."""
+    """Parse the command line, build the report and print where it is and what could not be computed.
+
+    A missing, corrupt or foreign store (and any other OSError, e.g. a full disk) prints one line naming the
+    problem and exits 1, without a traceback.
+    """
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
     parser.add_argument("store", help="the result store (a sweep's <out>/store directory)")
     parser.add_argument("out_dir", help="where to write tables/, figures/ and index.html")
     args = parser.parse_args(argv)
-    summary = build_report(args.store, args.out_dir)
+    try:
+        summary = build_report(args.store, args.out_dir)
+    except (CorruptFileError, SchemaError) as err:
+        print(f"error: the result store cannot be trusted as is: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:  # FileNotFoundError for a missing store, ENOSPC, permissions
+        where = f" ({err.filename})" if err.filename and str(err.filename) not in str(err) else ""
+        print(f"error: {err.strerror + where if err.strerror and err.filename else err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     print(
         f"report: {summary.html} ({len(summary.tables)} tables, {len(summary.figures)} figures, "
         f"{summary.runs_used} done runs)"

@@ -56,9 +56,17 @@ def check_out_dir(out: Path, new_runs: int, checkpoint_bytes_per_run: int) -> li
     need, free = new_runs * checkpoint_bytes_per_run, shutil.disk_usage(out).free
     if need > free:
         return [f"too little disk for the checkpoints of {new_runs} runs under {out}: "
-                f"about {need / 2**30:.1f} GiB needed, {free / 2**30:.1f} GiB free; "
+                f"about {size_text(need)} needed, {size_text(free)} free; "
                 "free space or choose another out=<dir>"]
     return []
+
+
+def size_text(size: float) -> str:
+    """Bytes as MiB below 1 GiB, else GiB, else TiB, to one decimal (e.g. 20.0 MiB, 3.2 GiB)."""
+    for unit, scale in (("TiB", 2**40), ("GiB", 2**30)):
+        if size >= scale:
+            return f"{size / scale:,.1f} {unit}"
+    return f"{size / 2**20:,.1f} MiB"
 
 
 def preflight(root: DictConfig, runs: Sequence[RunSpec], out: Path, new_runs: int) -> None:

@@ -10,6 +10,7 @@ from omegaconf import DictConfig
 from tqdm import tqdm
 
 from sweep.config import compose_config
+from sweep.errors import SweepConfigError
 from sweep.grid import RunSpec, expand_bases
 from sweep.runner import train_config, use_compilation_cache
 
@@ -21,8 +22,11 @@ def single_run(overrides: Sequence[str]) -> tuple[RunSpec, DictConfig]:
     """
     root = compose_config(overrides)
     strength_name = root.model.strength_name
+    seed = root.seed
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise SweepConfigError(f"seed must be a non-negative integer, got {seed!r}")
     [spec] = expand_bases({(root.dataset.name, root.model.name): root},
-                          {root.model.name: [root.model[strength_name]]}, [root.seed])
+                          {root.model.name: [root.model[strength_name]]}, [seed])
     return spec, root
 
 
@@ -31,10 +35,14 @@ def train_one(overrides: Sequence[str], show_progress: bool = True) -> dict:
     from data import load_dataset
     from models import ReplicaSpec, train_replicas
     from models.host_memory import keep_scratch_memory
+    from sweep.preflight import check_data, check_engines, check_out_dir
 
     keep_scratch_memory()  # before JAX starts
     spec, root = single_run(overrides)
     out = Path(root.out).resolve()
+    problems = [*check_engines([spec]), *check_data([spec.dataset], root.data_dir), *check_out_dir(out, 1, 0)]
+    if problems:
+        raise SweepConfigError("the run cannot start:\n  - " + "\n  - ".join(problems))
     if root.compilation_cache:
         use_compilation_cache(str(Path(root.compilation_cache).resolve()))
     config = spec.base.config
