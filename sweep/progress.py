@@ -24,8 +24,10 @@ class Progress:
         self.counts = Counter(recorded)
         self.total_runs, self._steps = total_runs, max(1, int(steps_per_run))
         self._finished = sum(recorded.values()) * self._steps
-        self._bar = tqdm(total=total_runs * self._steps, initial=self._finished, unit="step", unit_scale=total_runs * self._steps >= 100_000,
-                         dynamic_ncols=True, disable=not enabled, desc="steps", smoothing=0)
+        self.steps, self.total_steps = self._finished, total_runs * self._steps  # shown, and the grid's
+        self._bar = tqdm(total=self.total_steps, initial=self._finished, unit="step",
+                         unit_scale=self.total_steps >= 100_000, dynamic_ncols=True,
+                         disable=not enabled, desc="steps", smoothing=0)
         self._show()
 
     def _show(self) -> None:
@@ -34,9 +36,10 @@ class Progress:
                                   ", ".join(f"{s}={self.counts[s]}" for s in OUTCOMES), refresh=True)
 
     def _advance(self, steps: float) -> None:
-        target = min(self._bar.total, steps)
-        if target > self._bar.n:
-            self._bar.update(target - self._bar.n)
+        target = min(self.total_steps, steps)
+        if target > self.steps:
+            self._bar.update(target - self.steps)
+            self.steps = target
 
     def update(self, statuses: Iterable[str]) -> None:
         """Count the statuses of a committed job's runs and add their steps."""
