@@ -8,35 +8,56 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from analysis.load import StudyData
 from analysis.quantities import FACTOR_VAE, GBT_EFFICIENCY, METRICS, TC_MEAN, TC_SAMPLED, Quantity
 
 PANEL = (3.0, 2.4)  # inches per panel
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+MIN_VIOLIN = 5  # groups with fewer runs are drawn as points: a violin of 1-4 values is a shape made up
+POINTS_NOTE = f"groups of fewer than {MIN_VIOLIN} runs drawn as points"
 
 
 def _grid(rows: int, columns: int, title: str, sharex: bool | str = False) -> tuple[Figure, np.ndarray]:
-    height = PANEL[1] * rows + 0.6
-    figure = Figure(figsize=(PANEL[0] * columns, height), dpi=80)
+    """A figure of rows x columns panels under `title`, laid out by matplotlib's constrained layout so that
+    no title, label or legend is clipped (checked by `texts_outside`)."""
+    figure = Figure(figsize=(PANEL[0] * columns, PANEL[1] * rows + 0.6), dpi=80, layout="constrained")
     axes = figure.subplots(rows, columns, squeeze=False, sharex=sharex)
-    # A fixed layout: matplotlib's constrained layout costs seconds on the 42-panel grids.
-    figure.subplots_adjust(
-        left=0.9 / (PANEL[0] * columns),
-        right=0.98,
-        bottom=0.7 / height,
-        top=1 - 0.6 / height,
-        wspace=0.35,
-        hspace=0.6,
-    )
     figure.suptitle(title)
     return figure, axes
 
 
+def texts_outside(figure: Figure, tolerance: float = 1.0) -> list[str]:
+    """The visible texts of `figure` (titles, labels, ticks, legends, annotations) whose drawn extent leaves
+    the canvas by more than `tolerance` pixels: what a saved PNG would clip."""
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    width, height = canvas.get_width_height()
+    outside = []
+    for text in figure.findobj(Text):
+        if not text.get_visible() or not text.get_text().strip():
+            continue
+        axes = text.axes
+        if axes is not None and not axes.get_visible():
+            continue
+        box = text.get_window_extent(renderer)
+        if (
+            box.x0 < -tolerance
+            or box.y0 < -tolerance
+            or box.x1 > width + tolerance
+            or box.y1 > height + tolerance
+        ):
+            outside.append(text.get_text())
+    return outside
+
+
 def _wrap(count: int, per_row: int = 4) -> tuple[int, int]:
-    columns = min(count, per_row)
-    return -(-count // columns), columns
+    columns = max(1, min(count, per_row))
+    return max(1, -(-count // columns)), columns
 
 
 def _color(index: int) -> str:
@@ -45,6 +66,11 @@ def _color(index: int) -> str:
 
 def _strength_axis(ax: Axes, strengths: Sequence[float]) -> None:
     ax.set_xticks(range(len(strengths)), [f"{s:g}" for s in strengths], fontsize=7)
+
+
+def _strength_label(study: StudyData, objective: str) -> str:
+    names = study.per_run.loc[study.per_run["objective"] == objective, "strength_name"].unique()
+    return f"strength ({', '.join(map(str, names))})" if len(names) else "strength"
 
 
 def total_correlation(study: StudyData) -> Figure:
@@ -70,72 +96,89 @@ def total_correlation(study: StudyData) -> Figure:
                     ax.plot(x, stats[0.5], marker="o", ms=3, color=_color(index), label=dataset)
                     ax.fill_between(x, stats[0.25], stats[0.75], color=_color(index), alpha=0.2)
             _strength_axis(ax, strengths)
-            ax.set_title(f"{objective}", fontsize=9)
-            ax.set_ylabel(quantity.label if column == 0 else "", fontsize=8)
+            n = int(np.isfinite(runs[quantity.label].to_numpy(float)).sum())
+            ax.set_title(f"{objective} (n = {n})", fontsize=9)
+            ax.set_ylabel(quantity.label, fontsize=8)
+            ax.set_xlabel(_strength_label(study, objective), fontsize=8)
     axes[0, -1].legend(fontsize=6)
     return figure
 
 
 def heatmaps(
-    table: pd.DataFrame, title: str, value_range: tuple[float, float] = (-1.0, 1.0)
+    table: pd.DataFrame,
+    title: str,
+    value_range: tuple[float, float] = (-1.0, 1.0),
+    counts: dict[str, int] | None = None,
+    axis_labels: tuple[str, str] = ("", ""),
 ) -> Figure | None:
-    """One annotated heat map per block of a correlation table indexed (block, row), e.g. per data set;
-    None for an empty table."""
+    """One annotated heat map per block of a correlation table indexed (block, row), e.g. per data set,
+    titled with the block's number of runs from `counts`; `axis_labels` name the (x, y) axes. None for an
+    empty table."""
     if table.empty:
         return None
     blocks = list(dict.fromkeys(table.index.get_level_values(0)))
     rows, columns = _wrap(len(blocks), 3)
-    width = max(3.0, 0.55 * table.shape[1] + 1.8)
-    height = 0.4 * table.shape[0] / len(blocks) + 1.8
-    figure = Figure(figsize=(width * columns + 1.2, height * rows + 0.6), dpi=80)
+    width = max(3.4, 0.5 * table.shape[1] + 2.4)
+    height = 0.38 * table.shape[0] / len(blocks) + 2.2
+    figure = Figure(figsize=(width * columns + 1.0, height * rows + 0.6), dpi=80, layout="constrained")
     axes = figure.subplots(rows, columns, squeeze=False).ravel()
-    figure.subplots_adjust(
-        left=1.4 / (width * columns + 1.2),
-        right=0.9,
-        bottom=1.2 / (height * rows + 0.6),
-        top=1 - 0.6 / (height * rows + 0.6),
-        wspace=0.9,
-        hspace=0.9,
-    )
     figure.suptitle(title)
     for ax, block in zip(axes, blocks, strict=False):
         values = table.loc[block]
-        image = ax.imshow(values.to_numpy(float), vmin=value_range[0], vmax=value_range[1], cmap="RdBu_r")
+        image = ax.imshow(
+            values.to_numpy(float), vmin=value_range[0], vmax=value_range[1], cmap="RdBu_r", aspect="auto"
+        )
         ax.set_xticks(range(values.shape[1]), values.columns, rotation=60, ha="right", fontsize=7)
         ax.set_yticks(range(values.shape[0]), values.index, fontsize=7)
         for (i, j), value in np.ndenumerate(values.to_numpy(float)):
             if np.isfinite(value):
                 ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=6)
-        ax.set_title(str(block), fontsize=9)
+        n = (counts or {}).get(block)
+        ax.set_title(f"{block}" + (f" (n = {n} runs)" if n is not None else ""), fontsize=9)
+        ax.set_xlabel(axis_labels[0], fontsize=8)
+        ax.set_ylabel(axis_labels[1], fontsize=8)
     for ax in axes[len(blocks) :]:
         ax.set_visible(False)
-    figure.colorbar(image, cax=figure.add_axes((0.93, 0.25, 0.012, 0.5)), label="Spearman rank correlation")
+    figure.colorbar(image, ax=axes[: len(blocks)].tolist(), label="Spearman rank correlation", shrink=0.8)
     return figure
 
 
-def _violins(ax: Axes, groups: Sequence[np.ndarray]) -> None:
-    """Violins where a group has two or more distinct values, a dot where it has one value."""
+def _violins(ax: Axes, groups: Sequence[np.ndarray]) -> bool:
+    """Violins where a group has MIN_VIOLIN or more values (and some spread), its values as points (slightly
+    spread sideways) otherwise; True if any group was drawn as points."""
     finite = [values[np.isfinite(values)] for values in groups]
-    spread = [i for i, values in enumerate(finite) if len(np.unique(values)) >= 2]
+    spread = [i for i, v in enumerate(finite) if len(v) >= MIN_VIOLIN and len(np.unique(v)) >= 2]
     if spread:
         body = ax.violinplot([finite[i] for i in spread], positions=spread, showmedians=True, widths=0.8)
         for position, part in zip(spread, body["bodies"], strict=True):
             part.set_facecolor(_color(position))
+    points = False
     for position, values in enumerate(finite):
         if position not in spread and len(values):
-            ax.plot([position], values[:1], "o", color=_color(position))
+            offsets = np.linspace(-0.12, 0.12, len(values)) if len(values) > 1 else np.zeros(1)
+            ax.plot(position + offsets, values, "o", ms=4, color=_color(position))
+            points = True
+    return points
 
 
 def _violin_grid(
-    title: str, cells: list[list[tuple[str, list[np.ndarray]]]], labels: list[list[str]], rotate: bool
+    title: str,
+    cells: list[list[tuple[str, list[np.ndarray], str]]],
+    labels: list[list[str]],
+    rotate: bool,
+    xlabels: list[str],
 ) -> Figure:
-    """A grid of violin panels sharing x within a column: `cells[row][column]` is (panel title, groups) with
-    the groups aligned to `labels[column]` (an empty group leaves a gap); only the bottom row is labelled."""
+    """A grid of violin panels sharing x within a column: `cells[row][column]` is (panel title, groups, y
+    label) with the groups aligned to `labels[column]` (an empty group leaves a gap); only the bottom row has
+    tick labels, named by `xlabels[column]`. Each panel's title gets its number of runs."""
     figure, axes = _grid(len(cells), len(labels), title, sharex="col")
+    points = False
     for row, panels in enumerate(cells):
-        for column, (name, groups) in enumerate(panels):
-            _violins(axes[row, column], groups)
-            axes[row, column].set_title(name, fontsize=8)
+        for column, (name, groups, ylabel) in enumerate(panels):
+            points |= _violins(axes[row, column], groups)
+            n = sum(int(np.isfinite(g).sum()) for g in groups)
+            axes[row, column].set_title(f"{name} (n = {n})", fontsize=8)
+            axes[row, column].set_ylabel(ylabel, fontsize=7)
     for column, names in enumerate(labels):
         axes[-1, column].set_xticks(
             range(len(names)),
@@ -144,6 +187,9 @@ def _violin_grid(
             ha="right" if rotate else "center",
             fontsize=7,
         )
+        axes[-1, column].set_xlabel(xlabels[column], fontsize=8)
+    if points:
+        figure.suptitle(f"{title}\n({POINTS_NOTE})")
     return figure
 
 
@@ -161,12 +207,18 @@ def scores_by_objective(study: StudyData) -> Figure:
         runs = study.per_run[study.per_run["dataset"] == dataset]
         cells.append(
             [
-                (f"{dataset}: {metric.label}", _groups(runs, "objective", objectives, metric.label))
+                (
+                    f"{dataset}: {metric.label}",
+                    _groups(runs, "objective", objectives, metric.label),
+                    metric.label,
+                )
                 for metric in METRICS
             ]
         )
     labels = [[o.replace("_", " ") for o in objectives]] * len(METRICS)
-    return _violin_grid("Metric scores per objective (rows: data sets)", cells, labels, rotate=True)
+    return _violin_grid(
+        "Metric scores per objective (rows: data sets)", cells, labels, True, ["objective"] * len(METRICS)
+    )
 
 
 def scores_by_strength(study: StudyData, metric: Quantity = FACTOR_VAE) -> Figure:
@@ -184,20 +236,27 @@ def scores_by_strength(study: StudyData, metric: Quantity = FACTOR_VAE) -> Figur
                 (
                     f"{dataset}: {objective}",
                     _groups(runs[runs["objective"] == objective], "strength", values, metric.label),
+                    metric.label,
                 )
                 for objective, values in zip(objectives, strengths, strict=True)
             ]
         )
     labels = [[f"{s:g}" for s in values] for values in strengths]
     return _violin_grid(
-        f"{metric.label} score per regularization strength (rows: data sets)", cells, labels, rotate=False
+        f"{metric.label} score per regularization strength (rows: data sets)",
+        cells,
+        labels,
+        False,
+        [_strength_label(study, objective) for objective in objectives],
     )
 
 
-def efficiency_against_factor_vae(study: StudyData) -> Figure:
-    """GBT sample efficiency (accuracy at 100 / at 10,000 samples) against the FactorVAE score (Fig. 6)."""
+def efficiency_against_factor_vae(study: StudyData, sizes: tuple[int, int] | None = None) -> Figure:
+    """GBT sample efficiency (accuracy with the smaller over that with the larger training set of `sizes`;
+    the study: 100 and 10,000) against the FactorVAE score (Fig. 6)."""
     datasets = study.datasets
-    figure, axes = _grid(*_wrap(len(datasets)), "Downstream sample efficiency (GBT) against FactorVAE score")
+    figure, axes = _grid(*_wrap(len(datasets)), "Downstream sample efficiency (GBT)\nagainst FactorVAE score")
+    ylabel = f"GBT accuracy {sizes[0]:,} / {sizes[1]:,}" if sizes else GBT_EFFICIENCY.label
     flat = axes.ravel()
     for ax, dataset in zip(flat, datasets, strict=False):
         runs = study.per_run[study.per_run["dataset"] == dataset]
@@ -206,9 +265,10 @@ def efficiency_against_factor_vae(study: StudyData) -> Figure:
             ax.scatter(
                 part[FACTOR_VAE.label], part[GBT_EFFICIENCY.label], s=4, color=_color(index), label=objective
             )
-        ax.set_title(dataset, fontsize=9)
-        ax.set_xlabel(FACTOR_VAE.label, fontsize=8)
-        ax.set_ylabel(GBT_EFFICIENCY.label, fontsize=8)
+        both = np.isfinite(runs[[FACTOR_VAE.label, GBT_EFFICIENCY.label]].to_numpy(float)).all(axis=1)
+        ax.set_title(f"{dataset} (n = {int(both.sum())})", fontsize=9)
+        ax.set_xlabel(f"{FACTOR_VAE.label} score", fontsize=8)
+        ax.set_ylabel(ylabel, fontsize=8)
     flat[0].legend(fontsize=6, markerscale=2)
     for ax in flat[len(datasets) :]:
         ax.set_visible(False)
@@ -220,7 +280,7 @@ def training_curves(study: StudyData) -> Figure:
     medians = study.curves.groupby(["dataset", "objective", "step"], observed=True)["loss"].median()
     present = set(medians.index.get_level_values("dataset"))
     datasets = [d for d in study.datasets if d in present]
-    figure, axes = _grid(*_wrap(len(datasets)), "Training loss (median over strengths and seeds)")
+    figure, axes = _grid(*_wrap(len(datasets)), "Training loss\n(median over strengths and seeds)")
     flat = axes.ravel()
     for ax, dataset in zip(flat, datasets, strict=False):
         lines = medians.loc[dataset]
@@ -230,8 +290,10 @@ def training_curves(study: StudyData) -> Figure:
                 ax.plot(line.index, line.to_numpy(), color=_color(index), label=objective)
         if (lines > 0).all():
             ax.set_yscale("log")
-        ax.set_title(dataset, fontsize=9)
-        ax.set_xlabel("step", fontsize=8)
+        n = study.curves.loc[study.curves["dataset"] == dataset, "run_id"].nunique()
+        ax.set_title(f"{dataset} (n = {n} runs)", fontsize=9)
+        ax.set_xlabel("training step", fontsize=8)
+        ax.set_ylabel("loss (nats per image)", fontsize=8)
     flat[0].legend(fontsize=6)
     for ax in flat[len(datasets) :]:
         ax.set_visible(False)

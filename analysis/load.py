@@ -7,6 +7,7 @@ the score analysis. Both are counted in `StudyData.notes` so every caption can s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.quantities import ALL_QUANTITIES, STUDY_DATASETS, STUDY_OBJECTIVES, Quantity
+from analysis.quantities import (
+    DOWNSTREAM_METRICS,
+    DOWNSTREAM_SIZES,
+    METRICS,
+    STUDY_DATASETS,
+    STUDY_OBJECTIVES,
+    TC_MEAN,
+    UNSUPERVISED,
+    Quantity,
+    downstream_quantities,
+)
 from results_schema import read_table
 
 RUN_KEYS = ("run_id", "model_num", "dataset", "objective", "strength_name", "strength", "seed")
@@ -29,6 +40,15 @@ class StudyData:
     per_run: pd.DataFrame  # done runs: RUN_KEYS + one float column per Quantity label (NaN where absent)
     curves: pd.DataFrame  # train_curves rows of done runs
     notes: tuple[str, ...]  # what was excluded, for the report's captions
+    # (metric, representation, params_json, backend) of the done runs' score rows, with `runs` counting them:
+    # the evaluation profile the scores were computed with (see analysis.provenance)
+    profile: pd.DataFrame = None  # type: ignore[assignment]
+    downstream_sizes: tuple[int, ...] = DOWNSTREAM_SIZES  # training-set sizes the store holds accuracies for
+
+    @property
+    def downstream(self) -> tuple[Quantity, ...]:
+        """The downstream quantities (accuracy per size the store holds, sample efficiency) of this store."""
+        return downstream_quantities(self.downstream_sizes)
 
     @property
     def datasets(self) -> list[str]:
@@ -57,10 +77,17 @@ def study_order(values: Iterable[str], order: Sequence[str]) -> list[str]:
     return sorted(set(values), key=lambda v: (rank.get(v, len(order)), v))
 
 
-def load_study(store_root: str | Path, quantities: Sequence[Quantity] = ALL_QUANTITIES) -> StudyData:
-    """Read the store at `store_root` (validated) and arrange the scores of `quantities` per run."""
+def load_study(store_root: str | Path, quantities: Sequence[Quantity] | None = None) -> StudyData:
+    """Read the store at `store_root` (validated) and arrange the scores of `quantities` per run.
+
+    By default: the metrics, the unsupervised scores and the downstream accuracies at the training-set sizes
+    the store holds (those its score rows' params list, or the study's when none are recorded)."""
     root = Path(store_root)
     runs = read_table(root, "runs").to_pandas()
+    sizes, discovered = DOWNSTREAM_SIZES, quantities is None
+    if quantities is None:
+        sizes = _downstream_sizes(root)
+        quantities = (*METRICS, *UNSUPERVISED, TC_MEAN, *downstream_quantities(sizes))
     wanted = {
         "metric": sorted({q.metric for q in quantities}),
         "score": sorted({q.score for q in quantities}),
@@ -80,13 +107,47 @@ def load_study(store_root: str | Path, quantities: Sequence[Quantity] = ALL_QUAN
                 f"ignored {int(orphans.sum())} {name} row(s) of {lost} run(s) with no committed "
                 f"`runs` row (interrupted jobs)"
             )
+    per_run = _per_run(done, scores, quantities)
+    held = sizes
+    if discovered:
+        held = tuple(n for n in sizes if per_run[[f"{m} {n}" for m in ("LR", "GBT")]].notna().any().any())
+        held = held or tuple(n for n in sizes if n in DOWNSTREAM_SIZES)  # no downstream scores at all
+    if held != sizes:
+        dropped = {q.label for q in downstream_quantities(sizes)} - {
+            q.label for q in downstream_quantities(held)
+        }
+        per_run = per_run.drop(columns=[c for c in dropped if c in per_run])
+    done_scores = scores[scores["run_id"].isin(done["run_id"])]
+    profile = (
+        done_scores.groupby(
+            ["metric", "representation", "params_json", "backend"], dropna=False, observed=True
+        )["run_id"]
+        .nunique()
+        .rename("runs")
+        .reset_index()
+    )
     return StudyData(
         root,
         runs,
-        _per_run(done, scores, quantities),
+        per_run,
         curves[curves["run_id"].isin(done["run_id"])].reset_index(drop=True),
         tuple(notes),
+        profile,
+        held,
     )
+
+
+def _downstream_sizes(root: Path) -> tuple[int, ...]:
+    """Training-set sizes of the downstream tasks: from the score rows' params (`train_sizes`), with the
+    study's sizes added as candidates (rows at sizes no run holds are dropped by the caller)."""
+    rows = read_table(root, "scores", {"metric": list(DOWNSTREAM_METRICS), "score": "sample_efficiency"})
+    found = set(DOWNSTREAM_SIZES)
+    for text in set(rows.column("params_json").to_pylist()):
+        try:
+            found |= {int(n) for n in json.loads(text).get("train_sizes", ())}
+        except (ValueError, TypeError, AttributeError):
+            continue
+    return tuple(sorted(found))
 
 
 def _per_run(done: pd.DataFrame, scores: pd.DataFrame, quantities: Sequence[Quantity]) -> pd.DataFrame:

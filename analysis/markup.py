@@ -18,7 +18,10 @@ h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom:
 table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
 th, td { border: 1px solid #ddd; padding: 2px 6px; text-align: right; }
 th { background: #f3f3f3; } td.text { text-align: left; }
-img { max-width: 100%; border: 1px solid #eee; }
+img { max-width: 100%; height: auto; border: 1px solid #eee; }
+.banner { background: #fff4e5; border: 1px solid #e8a33d; padding: 0.5em 1em; margin: 1em 0; }
+table.facts th { text-align: left; vertical-align: top; white-space: nowrap; }
+table.facts td { max-width: 70em; }
 """
 
 
@@ -64,8 +67,9 @@ class Section:
     body: str
 
 
-def html_page(title: str, preamble: Sequence[str], sections: Sequence[Section]) -> str:
-    """The report page: title, preamble paragraphs, a table of contents and the sections."""
+def html_page(title: str, preamble: Sequence[str], sections: Sequence[Section], header: str = "") -> str:
+    """The report page: title, `header` (HTML, e.g. the provenance block), preamble paragraphs, a table of
+    contents and the sections."""
     contents = "".join(f'<li><a href="#{s.anchor}">{html.escape(s.title)}</a></li>' for s in sections)
     intro = "".join(f"<p>{html.escape(p)}</p>" for p in preamble)
     parts = [
@@ -75,7 +79,7 @@ def html_page(title: str, preamble: Sequence[str], sections: Sequence[Section]) 
     ]
     return (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-        f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>{intro}<ul>{contents}</ul>"
+        f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>{header}{intro}<ul>{contents}</ul>"
         + "".join(parts)
         + "</body></html>\n"
     )

@@ -20,7 +20,29 @@ STUDY_DATASETS = (
     "shapes3d",
 )
 STUDY_OBJECTIVES = ("beta_vae", "factor_vae", "dip_vae_i", "dip_vae_ii", "beta_tc_vae", "annealed_vae")
-DOWNSTREAM_SIZES = (10, 100, 1000, 10000)
+DOWNSTREAM_SIZES = (10, 100, 1000, 10000)  # the study's downstream training-set sizes (the default)
+STUDY_STEPS = 300_000  # training steps of every run of the study
+STUDY_SEEDS = 50  # seeds per (objective, strength) in the study
+MIN_SEEDS = 5  # fewer seeds per setting leave the seed's share and the rank correlations mostly noise
+# The study's evaluation sizes (conf/metrics/study.yaml): metric -> {parameter: value}. A store whose score
+# rows record smaller sizes gets a banner in the report.
+STUDY_SIZES: dict[str, dict[str, int]] = {
+    "beta_vae_score": {"batch_size": 64, "num_train": 10000, "num_eval": 5000},
+    "factor_vae_score": {
+        "batch_size": 64,
+        "num_train": 10000,
+        "num_eval": 5000,
+        "num_variance_estimate": 10000,
+    },
+    "mig": {"num_train": 10000},
+    "dci": {"num_train": 10000, "num_test": 5000},
+    "modularity_explicitness": {"num_train": 10000, "num_test": 5000},
+    "sap_score": {"num_train": 10000, "num_test": 5000},
+    "unsupervised": {"num_train": 10000},
+    "downstream_lr": {"num_test": 5000},
+    "downstream_gbt": {"num_test": 5000},
+    "model": {"num_observations": 64000},
+}
 
 
 @dataclass(frozen=True)
@@ -54,15 +76,19 @@ UNSUPERVISED = (
 )
 
 
-def _downstream() -> tuple[Quantity, ...]:
+DOWNSTREAM_METRICS = ("downstream_lr", "downstream_gbt")
+
+
+def downstream_quantities(sizes: tuple[int, ...] = DOWNSTREAM_SIZES) -> tuple[Quantity, ...]:
+    """LR and GBT test accuracy at each training-set size in `sizes`, and each one's sample efficiency."""
     found = []
-    for metric, short in (("downstream_lr", "LR"), ("downstream_gbt", "GBT")):
-        found += [Quantity(f"{short} {n}", metric, f"{n}:mean_test_accuracy") for n in DOWNSTREAM_SIZES]
+    for metric, short in zip(DOWNSTREAM_METRICS, ("LR", "GBT"), strict=True):
+        found += [Quantity(f"{short} {n}", metric, f"{n}:mean_test_accuracy") for n in sizes]
         found.append(Quantity(f"{short} efficiency", metric, "sample_efficiency"))
     return tuple(found)
 
 
-DOWNSTREAM = _downstream()
+DOWNSTREAM = downstream_quantities()  # at the study's sizes; a store's own sizes: StudyData.downstream
 GBT_EFFICIENCY = next(q for q in DOWNSTREAM if q.label == "GBT efficiency")
 FACTOR_VAE = METRICS[1]
 ALL_QUANTITIES = (*METRICS, *UNSUPERVISED, TC_MEAN, *DOWNSTREAM)

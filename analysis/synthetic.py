@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from analysis.quantities import DOWNSTREAM_SIZES, STUDY_DATASETS, STUDY_OBJECTIVES
+from analysis.quantities import DOWNSTREAM_SIZES, STUDY_DATASETS, STUDY_OBJECTIVES, STUDY_SIZES
 from results_schema import SCHEMA_VERSION, layout, write_table
 
 # The study's strength parameter and values per objective (Locatello et al. 2019, Table 1 of the appendix).
@@ -73,6 +73,16 @@ class SyntheticSpec:
     missing_metrics: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # data set -> metric names
     uncommitted_jobs: int = 0  # extra jobs whose scores were written but whose runs file was not
     sweep: str = "synthetic"
+    # The evaluation profile recorded in the score rows' params_json (as a sweep records it): the sizes per
+    # metric, the downstream training-set sizes and the two sizes of the sample efficiency, the GBT backend,
+    # and the metrics also scored on the sampled representation (None: all, as the study).
+    metric_sizes: Mapping[str, Mapping[str, int]] = field(default_factory=lambda: STUDY_SIZES)
+    downstream_sizes: tuple[int, ...] = DOWNSTREAM_SIZES
+    efficiency_sizes: tuple[int, int] = (100, 10000)
+    gbt_backend: str = "sklearn"
+    sampled_metrics: tuple[str, ...] | None = None
+    steps: int | None = None  # training steps recorded per run; None: 1,000 per curve point
+    procedural: bool | None = True  # the runs' dataset.procedural setting in config_json
 
     def __post_init__(self) -> None:
         if (
@@ -189,7 +199,12 @@ def _diverged(spec: SyntheticSpec, job: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def _score_values(
-    dataset: str, z: np.ndarray, strength_idx: np.ndarray, rng: np.random.Generator
+    dataset: str,
+    z: np.ndarray,
+    strength_idx: np.ndarray,
+    rng: np.random.Generator,
+    sizes: tuple[int, ...] = DOWNSTREAM_SIZES,
+    efficiency: tuple[int, int] = (100, 10000),
 ) -> dict[tuple[str, str], np.ndarray]:
     """(metric, score) -> values of the mean representation for runs with planted scores `z`."""
     n = z.shape[1]
@@ -210,15 +225,17 @@ def _score_values(
     )
     values[("unsupervised", "mutual_info_score")] = 0.3 + 0.05 * strength_idx + noise(0.05)
     for metric, base in (("downstream_lr", 0.35), ("downstream_gbt", 0.45)):
-        for n_train, gain in zip(DOWNSTREAM_SIZES, (0.0, 0.15, 0.3, 0.4), strict=True):
+        for n_train in sizes:
+            gain = 0.4 * np.log10(n_train / 10) / 3
             acc = np.clip(base + gain + 0.05 * quality + noise(0.02), 0, 1)
             values[(metric, f"{n_train}:mean_test_accuracy")] = acc
             values[(metric, f"{n_train}:min_test_accuracy")] = acc - 0.1
             values[(metric, f"{n_train}:mean_train_accuracy")] = np.minimum(acc + 0.1, 1)
             for k in range(NUM_FACTORS[dataset]):
                 values[(metric, f"{n_train}:test_accuracy_factor_{k}")] = np.clip(acc + noise(0.03), 0, 1)
+        small, large = efficiency
         values[(metric, "sample_efficiency")] = (
-            values[(metric, "100:mean_test_accuracy")] / values[(metric, "10000:mean_test_accuracy")]
+            values[(metric, f"{small}:mean_test_accuracy")] / values[(metric, f"{large}:mean_test_accuracy")]
         )
     return values
 
@@ -232,14 +249,19 @@ def _scores(
     rng: np.random.Generator,
 ) -> pa.Table:
     s_idx = job["strength_idx"]
-    mean = _score_values(dataset, z, s_idx, rng)
-    sampled = _score_values(dataset, z + 0.1 * rng.standard_normal(z.shape), s_idx, rng)
+    sizes, efficiency = spec.downstream_sizes, spec.efficiency_sizes
+    mean = _score_values(dataset, z, s_idx, rng, sizes, efficiency)
+    sampled = _score_values(dataset, z + 0.1 * rng.standard_normal(z.shape), s_idx, rng, sizes, efficiency)
     sampled[("unsupervised", "gaussian_total_correlation")] = np.exp(1.5 - 0.5 * s_idx) + 0.05 * np.abs(
         rng.standard_normal(s_idx.size)
     )
     skip = set(spec.missing_metrics.get(dataset, ()))
     blocks = [("mean", key, v) for key, v in mean.items() if key[0] not in skip]
-    blocks += [("sampled", key, v) for key, v in sampled.items() if key[0] not in skip]
+    blocks += [
+        ("sampled", key, v)
+        for key, v in sampled.items()
+        if key[0] not in skip and (spec.sampled_metrics is None or key[0] in spec.sampled_metrics)
+    ]
     model = {
         "reconstruction_loss": 30 + 4 * s_idx + rng.standard_normal(s_idx.size),
         "kl_loss": 25 - 3 * s_idx + rng.standard_normal(s_idx.size),
@@ -263,13 +285,23 @@ def _scores(
             "score": np.repeat([b[1][1] for b in blocks], runs),
             "value": np.concatenate([b[2][keep] for b in blocks]),
             "backend": np.repeat(
-                ["sklearn" if b[1][0] in ("dci", "downstream_gbt") else None for b in blocks], runs
+                [spec.gbt_backend if b[1][0] in ("dci", "downstream_gbt") else None for b in blocks], runs
             ),
             "sklearn_version": ["synthetic"] * (runs * len(blocks)),
-            "params_json": ["{}"] * (runs * len(blocks)),
+            "params_json": np.repeat([_params(spec, b[1][0]) for b in blocks], runs),
             "eval_seed": column("seed"),
         }
     )
+
+
+def _params(spec: SyntheticSpec, metric: str) -> str:
+    """The params_json a sweep records for `metric` under `spec`'s profile (sizes only, no estimator)."""
+    params: dict = dict(spec.metric_sizes.get(metric, {}))
+    if metric in ("downstream_lr", "downstream_gbt"):
+        params.update(train_sizes=list(spec.downstream_sizes), efficiency_sizes=list(spec.efficiency_sizes))
+    if metric in ("dci", "downstream_gbt"):
+        params["backend"] = spec.gbt_backend
+    return json.dumps(params, sort_keys=True)
 
 
 def _curves(spec: SyntheticSpec, job: dict[str, np.ndarray], rng: np.random.Generator) -> pa.Table:
@@ -304,11 +336,18 @@ def _curves(spec: SyntheticSpec, job: dict[str, np.ndarray], rng: np.random.Gene
 
 def _runs(spec: SyntheticSpec, job_id: str, job: dict[str, np.ndarray], diverged: np.ndarray) -> pa.Table:
     runs = job["seed"].size
-    steps = spec.curve_points * 1000
+    steps = spec.steps or spec.curve_points * 1000
     const = lambda value: [value] * runs
     final = lambda value: pa.array(np.where(diverged, np.nan, value), pa.float64(), mask=diverged)
     config = [
-        json.dumps({"objective": o, "strength": float(s), "seed": int(d)})
+        json.dumps(
+            {
+                "objective": o,
+                "strength": float(s),
+                "seed": int(d),
+                "dataset": {"name": str(job["dataset"][0]), "procedural": spec.procedural},
+            }
+        )
         for o, s, d in zip(job["objective"], job["strength"], job["seed"], strict=True)
     ]
     return pa.table(

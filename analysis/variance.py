@@ -5,6 +5,10 @@ For each data set and metric, the share is the R^2 of a least-squares regression
 encoding of the objective (part a) and of the (objective, strength) product (part b). With one-hot
 regressors (and an intercept) the fitted value of a run is its group's mean, so
 R^2 = 1 - SS_within / SS_total; we compute it that way. What part b leaves is the seed's share.
+
+A fit with as many groups as runs is saturated: every run is its own group, R^2 = 1 by construction and
+nothing is left to compare the seed with. Such shares are not reported (NaN, with a note saying why); the
+report lists the whole table under "Not computed" when no share is left.
 """
 
 from __future__ import annotations
@@ -28,11 +32,40 @@ def explained_share(values: np.ndarray, groups: pd.Series | list[pd.Series]) -> 
     return 1.0 - float(((y - fitted) ** 2).sum()) / total
 
 
+COLUMNS = [
+    "dataset",
+    "metric",
+    "runs",
+    "settings",
+    "objective",
+    "objective x strength",
+    "seed (rest)",
+    "note",
+]
+
+
+def saturation(present: pd.DataFrame) -> tuple[int, int, str]:
+    """(objectives, objective x strength settings, note) of the runs in `present`: the note says which fit
+    is saturated (one run per group) or has fewer than two runs per setting on average."""
+    objectives = present["objective"].nunique()
+    settings = len(present.groupby(["objective", "strength"]).size())
+    runs = len(present)
+    if runs <= objectives:
+        return objectives, settings, "saturated: one run per objective, no decomposition possible"
+    if runs <= settings:
+        return objectives, settings, "objective x strength saturated: one run per setting, no seed share"
+    if runs < 2 * settings:
+        return objectives, settings, f"{runs / settings:.1f} runs per setting: shares biased upward"
+    return objectives, settings, "-"
+
+
 def variance_explained(
     per_run: pd.DataFrame, datasets: Sequence[str], metrics: Sequence[Quantity] = METRICS
 ) -> pd.DataFrame:
-    """One row per (data set, metric): runs used and the variance shares of objective, objective x strength
-    and seed. Pairs with fewer than two finite scores are left out (the caller lists them as missing)."""
+    """One row per (data set, metric): runs used, the number of (objective, strength) settings and the
+    variance shares of objective, objective x strength and seed (NaN where the fit is saturated, see
+    `saturation`; `note` says so). Pairs with fewer than two finite scores are left out (the caller lists them
+    as missing)."""
     rows = []
     for dataset in datasets:
         frame = per_run[per_run["dataset"] == dataset]
@@ -40,18 +73,24 @@ def variance_explained(
             present = frame[np.isfinite(frame[metric.label].to_numpy(float))]
             if len(present) < 2:
                 continue
-            by_objective = explained_share(present[metric.label], present["objective"])
-            by_setting = explained_share(present[metric.label], [present["objective"], present["strength"]])
+            objectives, settings, note = saturation(present)
+            by_objective = by_setting = float("nan")
+            if len(present) > objectives:
+                by_objective = explained_share(present[metric.label], present["objective"])
+            if len(present) > settings:
+                by_setting = explained_share(
+                    present[metric.label], [present["objective"], present["strength"]]
+                )
             rows.append(
                 {
                     "dataset": dataset,
                     "metric": metric.label,
                     "runs": len(present),
+                    "settings": settings,
                     "objective": by_objective,
                     "objective x strength": by_setting,
                     "seed (rest)": 1.0 - by_setting,
+                    "note": note,
                 }
             )
-    return pd.DataFrame(
-        rows, columns=["dataset", "metric", "runs", "objective", "objective x strength", "seed (rest)"]
-    )
+    return pd.DataFrame(rows, columns=COLUMNS)

@@ -14,7 +14,7 @@ from PIL import Image
 
 from analysis import build_report
 from analysis.load import load_study
-from analysis.report import FIGURES, TABLES
+from analysis.report import FIGURES, TABLES, TRAVERSALS_SKIPPED
 from analysis.synthetic import SyntheticSpec, write_synthetic_store
 from analysis.variance import variance_explained
 
@@ -70,7 +70,12 @@ def test_partial_store_builds_what_it_can_and_lists_the_rest(tmp_path):
         "Metrics across data sets: needs the metrics on two or more data sets",
         "Sample efficiency against FactorVAE score: no committed done runs with all of FactorVAE, "
         "GBT efficiency",
+        "Model selection, same metric, other data set: 0 draws (needs two or more data sets)",
+        "Model selection, other metric, other data set: 0 draws (needs two or more data sets)",
+        f"Latent traversals: skipped, {TRAVERSALS_SKIPPED}",
     )
+    transfer = pd.read_csv(summary.tables["transfer_experiment"])
+    assert list(transfer["setting"]) == ["same metric, same data set", "other metric, same data set"]
     assert "variance_explained" in summary.tables and "scores_by_objective" in summary.figures
     page = summary.html.read_text()
     assert "Not computed" in page
@@ -84,7 +89,7 @@ def test_store_without_runs_still_gives_a_page(tmp_path):
     (tmp_path / "store").mkdir()
     summary = build_report(tmp_path / "store", tmp_path / "report")
     assert summary.tables == {} and summary.figures == {}
-    assert len(summary.not_computed) == len(TABLES) + len(FIGURES)
+    assert len(summary.not_computed) == len(TABLES) + len(FIGURES) + 1  # + the traversals
     assert "Not computed" in summary.html.read_text()
 
 
@@ -113,4 +118,4 @@ def test_command_line_prints_the_report_and_what_is_missing(tmp_path, capsys):
     assert main([str(tmp_path / "store"), str(tmp_path / "out")]) == 0
     printed = capsys.readouterr().out
     assert f"report: {tmp_path / 'out' / 'index.html'} (0 tables, 0 figures, 0 done runs)" in printed
-    assert printed.count("not computed: ") == len(TABLES) + len(FIGURES)
+    assert printed.count("not computed: ") == len(TABLES) + len(FIGURES) + 1
