@@ -91,13 +91,13 @@ _VARIANTS: dict[str, tuple[str, Callable[[Path], Variant]]] = {
     "noisy_dsprites": ("dsprites", lambda root: Noisy()),
     "scream_dsprites": ("dsprites", lambda root: Scream(*load_scream_texture(root))),
     "shapes3d": ("shapes3d", lambda root: Plain()),
-    "smallnorb": ("smallnorb", lambda root: Plain()),
+    "smallnorb": ("smallnorb", lambda root: None),  # None: the loader's own (it depends on the resize)
     "cars3d": ("cars3d", lambda root: Plain()),
 }
 
 
 def load_dataset(
-    name: str, data_dir: str | Path | None = None, *, procedural: bool | None = None
+    name: str, data_dir: str | Path | None = None, *, procedural: bool | None = None, **options: object
 ) -> GroundTruthData:
     """Load a ground-truth data set by name (one of DATASET_NAMES).
 
@@ -105,19 +105,23 @@ def load_dataset(
     are looked for there and caches are written under it. procedural=None uses the published file when
     present, else the offline renderer where one exists (dSprites family, Shapes3D); True forces the
     renderer, False the file. A data set that cannot be had raises DatasetUnavailableError naming the file,
-    the place looked in and the public URL.
+    the place looked in and the public URL. `options` go to the published files' loader: SmallNORB's
+    `resize` ("int32", disentanglement_lib's and the default, or "uint8_clipped"; docs/data.md).
     """
     base, make_variant = _lookup(name)
     root = data_root(data_dir)
     source = _SOURCES[base]
+    options = {k: v for k, v in options.items() if v is not None}
+    if options and base != "smallnorb":
+        raise ValueError(f"data set {name!r} takes no options, got {sorted(options)}")
     found = source.find(root) if procedural is not True else None
     if found:
-        loaded = source.from_files(found, root / CONVERTED_DIR)
+        loaded = source.from_files(found, root / CONVERTED_DIR, **options)
     elif procedural is not False and source.procedural is not None:
         loaded = source.procedural(root / PROCEDURAL_DIR)
     else:
         raise DatasetUnavailableError(_unavailable_message(name, base, root, procedural))
-    return dataclasses.replace(loaded, name=name, variant=make_variant(root))
+    return dataclasses.replace(loaded, name=name, variant=make_variant(root) or loaded.variant)
 
 
 def dataset_availability(name: str, data_dir: str | Path | None = None) -> Availability:

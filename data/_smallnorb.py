@@ -3,11 +3,21 @@
 Ground-truth factors: category 5, elevation 9, azimuth 18 (stored as 0, 2, .., 34), lighting 6. The instance
 (10 per category) is a nuisance factor, drawn at random whenever an image is picked, as in
 disentanglement_lib.
+
+Two resizes (`dataset.resize`, the `resize=` option of `load_dataset`):
+- "int32" (default), disentanglement_lib's: it reads the pixels as int8 arrays, which PIL takes as 32-bit
+  integer images (mode "I", the bytes read unsigned); Lanczos then works in double precision and rounds to
+  integers *without clipping*, so edges ring below 0 and above 255 (observations about -0.17 to 1.17). The
+  published scores were computed on these images. They are stored as two uint8 channels (value + 256 split
+  into high and low byte, which `Int32Resize` decodes exactly), since the training loop keeps uint8 rows.
+- "uint8_clipped": PIL's 8-bit mode, clipped to [0, 255] (observations in [0, 1]); it differs from the
+  default by up to 43/255 at hard edges and is identical on smooth images.
 """
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +26,11 @@ from PIL import Image
 from data._base import GroundTruthData
 from data._cache import cached_array, source_key
 from data._errors import DataFormatError
+
+RESIZES = ("int32", "uint8_clipped")
+DEFAULT_RESIZE = "int32"
+# "int32" stores value + OFFSET as two bytes: -256 to 65,279 fit (Lanczos-3 stays within about -175..430).
+OFFSET = 256
 
 CHUNKS = ("5x46789x9x18x6x2x96x96-training", "5x01235x9x18x6x2x96x96-testing")
 KINDS = ("dat", "cat", "info")
@@ -47,9 +62,9 @@ def find_directory(root: Path) -> Path | None:
     return None
 
 
-def from_files(directory: Path, cache_dir: Path) -> GroundTruthData:
-    """SmallNORB from the six files in `directory` (images resized once into `cache_dir`)."""
-    images, factors = load_files(directory, cache_dir)
+def from_files(directory: Path, cache_dir: Path, resize: str = DEFAULT_RESIZE) -> GroundTruthData:
+    """SmallNORB from the six files in `directory` (images resized once into `cache_dir`, see RESIZES)."""
+    images, factors = load_files(directory, cache_dir, resize)
     lookup = row_of_grid(factors, FACTOR_SIZES + NUISANCE_SIZES)
     return GroundTruthData(
         "smallnorb",
@@ -59,7 +74,49 @@ def from_files(directory: Path, cache_dir: Path) -> GroundTruthData:
         nuisance_sizes=NUISANCE_SIZES,
         row_of_grid=lookup,
         source="file",
+        variant=variant(resize),
     )
+
+
+def variant(resize: str):
+    """The observation recipe of a resize: `Int32Resize` decodes the two-byte rows, else plain."""
+    from data._variants import Plain
+
+    return Int32Resize() if resize == "int32" else Plain()
+
+
+@dataclass(frozen=True)
+class Int32Resize:
+    """Observations of "int32"-resized rows: (256 high + low - OFFSET) / 255, one channel, unclipped."""
+
+    name: str = "smallnorb_int32"
+
+    def channels(self, stored: int) -> int:
+        """One channel from the two stored bytes."""
+        return 1
+
+    def numpy(self, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Decode a float32 [B, H, W, 2] batch of bytes / 255 (exact: the bytes are recovered by rounding)."""
+        b = np.rint(x * np.float32(255.0))
+        value = b[..., :1] * np.float32(256.0) + b[..., 1:2] - np.float32(OFFSET)
+        return (value / np.float32(255.0)).astype(np.float32)
+
+    def jax(self, x, key):
+        """The same decoding inside jit."""
+        import jax.numpy as jnp
+
+        b = jnp.round(x * 255.0)
+        return (b[..., :1] * 256.0 + b[..., 1:2] - float(OFFSET)) / 255.0
+
+
+def resize_image(image: np.ndarray, resize: str = DEFAULT_RESIZE) -> np.ndarray:
+    """One 96 x 96 uint8 image resized to 64 x 64: int32 [64, 64] unclipped ("int32"), or uint8 clipped."""
+    if resize == "int32":
+        # disentanglement_lib: PIL.Image.fromarray(int8 pixels) is mode "I" (bytes read unsigned), LANCZOS.
+        return np.asarray(Image.fromarray(image.view(np.int8)).resize((64, 64), Image.LANCZOS), np.int32)
+    if resize == "uint8_clipped":
+        return np.asarray(Image.fromarray(image).resize((64, 64), Image.LANCZOS))
+    raise ValueError(f"smallnorb resize must be one of {RESIZES}, got {resize!r}")
 
 
 def read_binary_matrix(path: Path) -> np.ndarray:
@@ -90,11 +147,15 @@ def read_binary_matrix(path: Path) -> np.ndarray:
     return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=tuple(int(d) for d in dims))
 
 
-def load_files(directory: Path, cache_dir: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Images uint8 [n, 64, 64, 1] (cached) and factors int64 [n, 5] of both chunks, training first.
+def load_files(directory: Path, cache_dir: Path, resize: str = DEFAULT_RESIZE
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Images (cached) and factors int64 [n, 5] of both chunks, training first.
 
-    The factor columns are category, elevation, azimuth index, lighting and instance.
+    Images are uint8 [n, 64, 64, 1] for "uint8_clipped" and [n, 64, 64, 2] (value + OFFSET as high and low
+    byte) for "int32". The factor columns are category, elevation, azimuth index, lighting and instance.
     """
+    if resize not in RESIZES:
+        raise ValueError(f"smallnorb resize must be one of {RESIZES}, got {resize!r}")
     paths = dict(zip(itertools.product(CHUNKS, KINDS), file_paths(directory), strict=True))
     factors = np.concatenate([_chunk_factors(paths[chunk, "cat"], paths[chunk, "info"]) for chunk in CHUNKS])
     images = [read_binary_matrix(paths[chunk, "dat"]) for chunk in CHUNKS]
@@ -112,10 +173,16 @@ def load_files(directory: Path, cache_dir: Path) -> tuple[np.ndarray, np.ndarray
     def convert(out: np.ndarray) -> None:
         left_camera = np.concatenate([dat[:, 0] for dat in images])
         for i, image in enumerate(left_camera):
-            out[i, :, :, 0] = np.asarray(Image.fromarray(image).resize((64, 64), Image.LANCZOS))
+            resized = resize_image(np.ascontiguousarray(image), resize)
+            if resize == "int32":
+                out[i, :, :, 0], out[i, :, :, 1] = np.divmod(resized + OFFSET, 256)
+            else:
+                out[i, :, :, 0] = resized
 
-    cache = cache_dir / f"smallnorb_{source_key(*file_paths(directory))}.npy"
-    return cached_array(cache, (factors.shape[0], 64, 64, 1), np.uint8, convert), factors
+    suffix = "" if resize == "uint8_clipped" else f"_{resize}"
+    cache = cache_dir / f"smallnorb_{source_key(*file_paths(directory))}{suffix}.npy"
+    channels = 2 if resize == "int32" else 1
+    return cached_array(cache, (factors.shape[0], 64, 64, channels), np.uint8, convert), factors
 
 
 def _chunk_factors(cat_path: Path, info_path: Path) -> np.ndarray:

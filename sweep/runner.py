@@ -91,12 +91,17 @@ def is_transient(error: BaseException, names: tuple[str, ...]) -> bool:
                for cls in type(error).__mro__)
 
 
+def dataset_options(section: dict) -> tuple[tuple[str, object], ...]:
+    """The `dataset` config's loader options (all keys but name and procedural, e.g. SmallNORB's resize)."""
+    return tuple(sorted((k, v) for k, v in section.items() if k not in ("name", "procedural")))
+
+
 @lru_cache(maxsize=4)
-def _dataset(name: str, data_dir: str | None, procedural: bool | None):
+def _dataset(name: str, data_dir: str | None, procedural: bool | None, options: tuple = ()):
     """The data set, loaded once per worker process and reused by every later job on it."""
     from data import load_dataset
 
-    return load_dataset(name, data_dir, procedural=procedural)
+    return load_dataset(name, data_dir, procedural=procedural, **dict(options))
 
 
 def train_config(section: dict) -> TrainConfig:
@@ -162,7 +167,8 @@ def _train_and_evaluate(job: Job, ctx: JobContext, map_fn: Callable | None,
 
     config = job.runs[0].base.config
     training = train_config(config["train"])
-    data = _dataset(job.dataset, ctx.data_dir, config["dataset"].get("procedural"))
+    data = _dataset(job.dataset, ctx.data_dir, config["dataset"].get("procedural"),
+                    dataset_options(config["dataset"]))
     specs = {r.run_id: r for r in job.runs}
     replicas = [ReplicaSpec(r.run_id, r.seed, r.strength) for r in job.runs]
     results = train_replicas(data, job.objective, replicas, training, ctx.checkpoint_root(),

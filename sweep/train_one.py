@@ -12,7 +12,7 @@ from tqdm import tqdm
 from sweep.config import compose_config
 from sweep.errors import SweepConfigError
 from sweep.grid import RunSpec, expand_bases
-from sweep.runner import train_config, use_compilation_cache
+from sweep.runner import dataset_options, train_config, use_compilation_cache
 
 
 def single_run(overrides: Sequence[str]) -> tuple[RunSpec, DictConfig]:
@@ -47,7 +47,8 @@ def train_one(overrides: Sequence[str], show_progress: bool = True) -> dict:
         use_compilation_cache(str(Path(root.compilation_cache).resolve()))
     config = spec.base.config
     training = train_config(config["train"])
-    data = load_dataset(spec.dataset, root.data_dir, procedural=config["dataset"].get("procedural"))
+    data = load_dataset(spec.dataset, root.data_dir, procedural=config["dataset"].get("procedural"),
+                        **dict(dataset_options(config["dataset"])))
     bar = tqdm(total=training.steps, unit="step", desc=f"{spec.objective} {spec.run_id}",
                disable=not show_progress)
 
