@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from results_schema import CorruptFileError, SchemaError
-from sweep.errors import RunsFailedError, StoreError, StoreLockedError, SweepConfigError
+from sweep.errors import ExecutorError, RunsFailedError, StoreError, StoreLockedError, SweepConfigError
 
 USAGE = """usage: python -m sweep <command> [--json] [key=value ...]
 
@@ -174,7 +174,7 @@ def _dispatch(command: str, overrides: list[str], as_json: bool) -> tuple[int, s
         return EXIT_RUNS_FAILED, f"error: {err}"
     except (StoreError, CorruptFileError, SchemaError) as err:
         return EXIT_STORE, f"error: the result store cannot be trusted as is: {err}"
-    except StoreLockedError as err:
+    except (StoreLockedError, ExecutorError) as err:
         return EXIT_STORE, f"error: {err}"
     except Exception as err:
         data_errors = _data_errors()

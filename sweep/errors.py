@@ -13,5 +13,9 @@ class StoreLockedError(RuntimeError):
     """Another `run` or `compact` holds the lock on the same out= directory; the message names it."""
 
 
+class ExecutorError(RuntimeError):
+    """Ray could not be started or joined; nothing was run."""
+
+
 class RunsFailedError(RuntimeError):
     """`run` ended with runs recorded `failed` (a rerun retries them); the message says how many."""

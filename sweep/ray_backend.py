@@ -19,7 +19,7 @@ import ray
 from omegaconf import DictConfig
 
 from sweep.config import to_plain
-from sweep.errors import SweepConfigError
+from sweep.errors import ExecutorError, SweepConfigError
 from sweep.packing import Job
 from sweep.runner import JobContext, run_job
 
@@ -62,10 +62,15 @@ def connect(launcher: DictConfig) -> str:
     runtime_env = {"env_vars": env_vars} if env_vars else None
     address = launcher.address or os.environ.get("RAY_ADDRESS")
     if not ray.is_initialized():
-        if address:
-            ray.init(address=address, runtime_env=runtime_env, log_to_driver=True)
-        else:
-            ray.init(include_dashboard=False, num_cpus=launcher.num_cpus, runtime_env=runtime_env)
+        try:
+            if address:
+                ray.init(address=address, runtime_env=runtime_env, log_to_driver=True)
+            else:
+                ray.init(include_dashboard=False, num_cpus=launcher.num_cpus, runtime_env=runtime_env)
+        except Exception as err:  # Ray raises ConnectionError, RuntimeError or a bare Exception
+            where = f"join the Ray cluster at {address}" if address else "start a local Ray"
+            raise ExecutorError(f"could not {where}: {str(err).strip().splitlines()[0]} (nothing was run; "
+                                "rerun the same command)") from err
     resources = ray.cluster_resources()
     return (f"Ray {'cluster at ' + address if address else 'embedded'}: {len(ray.nodes())} node(s), "
             f"{resources.get('CPU', 0):g} CPU, {resources.get('GPU', 0):g} GPU")
