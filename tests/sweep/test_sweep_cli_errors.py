@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -222,3 +224,19 @@ def test_a_second_writer_is_refused_naming_the_holder_and_a_stale_lock_is_taken_
     assert "no longer running" in result.stderr
     assert (out / LOCK_NAME).read_text() == ""  # released
     assert len(committed_files(store, "runs")) == 1 and rows(store) == before
+
+
+def test_status_says_abandoned_when_a_jobs_pid_is_dead(tmp_path):
+    out = tmp_path / "out"
+    (out / "running").mkdir(parents=True)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    host = __import__("socket").gethostname()
+    for job_id, pid in (("dead", gone.pid), ("live", os.getpid())):
+        marker = {"job_id": job_id, "pid": pid, "host": host, "started": time.time(), "runs": ["r1"],
+                  "step": 50, "total": 200}
+        (out / "running" / f"job-{job_id}.json").write_text(json.dumps(marker))
+    result = run_cli("status", f"out={out}")
+    assert result.returncode == 0, result.stderr
+    assert f"job dead (1 runs) started on {host} pid {gone.pid}, step 50 of 200: abandoned" in result.stdout
+    assert f"job live (1 runs) started on {host} pid {os.getpid()}, step 50 of 200: running" in result.stdout
