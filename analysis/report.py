@@ -364,9 +364,23 @@ FIGURES = (
 )
 _CURVES = "training_curves"
 TRAVERSALS_SKIPPED = (
-    "built from the Parquet store alone: no checkpoint was read (`python -m sweep report`, or "
-    "`python -m analysis STORE OUT --traversals`, draws them where the runs' checkpoints are on disk)"
+    "this report was built from the Parquet store alone (latent traversals need the runs' final checkpoints: "
+    "`python -m sweep report` and `python -m analysis` draw them where they are on disk)"
 )
+
+
+def checkpoints_on_disk(runs: pd.DataFrame) -> int:
+    """How many done runs of a `runs` table have their checkpoint directory on this machine (none is read)."""
+    done = runs[runs["status"] == "done"]
+    return sum(Path(p).exists() for p in done["checkpoint_path"].dropna())
+
+
+def _traversals_note(study: StudyData) -> str:
+    done = int((study.runs["status"] == "done").sum())
+    found = checkpoints_on_disk(study.runs)
+    if found == 0:
+        return f"none of the {done} done run(s) has a checkpoint on disk; {TRAVERSALS_SKIPPED}"
+    return f"{found} of {done} done run(s) have checkpoints on disk but none was drawn; {TRAVERSALS_SKIPPED}"
 
 
 def build_report(
@@ -377,8 +391,8 @@ def build_report(
 ) -> ReportSummary:
     """Write the study's tables (CSV + Markdown), figures (PNG) and `index.html` for the store at `store_root`
     into `out_dir`; `extra_figures` (e.g. latent traversals) are copied in and shown after the built ones.
-    Without a figure named `traversal_*`, "Not computed" says why there are no latent traversals
-    (`traversals_note`, or that the report was built from Parquet alone)."""
+    `traversals_note` says which latent traversals were skipped and why; without a figure named `traversal_*`
+    "Not computed" says why there are none (that note, or how many runs have checkpoints on disk)."""
     study = load_study(store_root)
     out = Path(out_dir)
     (out / "tables").mkdir(parents=True, exist_ok=True)
@@ -415,7 +429,9 @@ def build_report(
         written[extra.name] = target
         sections.append(Section(extra.name, extra.title, extra.caption, inline_image(target, extra.title)))
     if not any(extra.name.startswith("traversal") for extra in extra_figures):
-        not_computed.append(f"Latent traversals: skipped, {traversals_note or TRAVERSALS_SKIPPED}")
+        not_computed.append(f"Latent traversals: skipped, {traversals_note or _traversals_note(study)}")
+    elif traversals_note:
+        not_computed.append(f"Latent traversals of some runs: skipped, {traversals_note}")
     if not_computed:
         listing = "".join(f"<li>{html.escape(line)}</li>" for line in not_computed)
         sections.append(

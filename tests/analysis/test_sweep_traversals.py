@@ -1,4 +1,5 @@
-"""sweep/traversals.py: traversal images decoded from real final checkpoints of the best run per objective."""
+"""sweep/traversals.py: the runs picked (asked for, best and worst FactorVAE score), tiles that are the
+decoder means of the traversed codes, rows sorted and labelled by KL, reports with and without checkpoints."""
 
 from __future__ import annotations
 
@@ -6,16 +7,28 @@ import jax
 import numpy as np
 import pyarrow as pa
 import pytest
-from PIL import Image
 
 from analysis import build_report
+from analysis.__main__ import main as analysis_main
+from analysis.figures import texts_outside
 from analysis.synthetic import SyntheticSpec, write_synthetic_store
 from models.checkpoint import export_final, run_dir
 from models.network import Decoder, Encoder
 from results_schema import read_table, write_table
-from sweep.traversals import GAP, traversal_figures
+from sweep import traversals
+from sweep.traversals import (
+    decode,
+    draw,
+    encode,
+    latent_kl,
+    picked_runs,
+    tile_box,
+    traversal_report,
+    traverse,
+)
 
 LATENTS = 10
+VALUES = (-2.0, 0.0, 2.0)
 
 
 def _params(seed: int) -> dict:
@@ -26,76 +39,111 @@ def _params(seed: int) -> dict:
         "decoder": jax.eval_shape(Decoder(3).init, key, np.zeros((1, LATENTS), np.float32)),
     }
     rng = np.random.default_rng(seed)
-    return jax.tree.map(
+    params = jax.tree.map(
         lambda s: (0.05 * rng.standard_normal(s.shape)).astype(np.float32),
         {name: tree["params"] for name, tree in shapes.items()},
     )
+    # Latents with clearly different posteriors: a wide spread of log-variance biases orders the KL.
+    params["encoder"]["log_var"]["bias"] = np.linspace(-3.0, 0.0, LATENTS).astype(np.float32)
+    return params
 
 
 @pytest.fixture(scope="module")
 def sweep_out(tmp_path_factory):
-    """A sweep output directory: a store whose two best runs by DCI have final checkpoints, except that the
-    very best beta_vae run's checkpoint is missing (so its runner-up is shown)."""
+    """A sweep output directory whose runs all name a checkpoint directory; final exports exist for the best
+    run by FactorVAE score and for one other run (asked for by id), not for the worst run."""
     out = tmp_path_factory.mktemp("sweep_out")
     spec = SyntheticSpec(datasets=("cars3d",), objectives=("beta_vae", "factor_vae"), seeds=2, curve_points=1)
     write_synthetic_store(out / "store", spec)
-    dci = read_table(out / "store", "scores", {"metric": "dci", "score": "disentanglement"}).to_pandas()
-    ranked = dci[dci["representation"] == "mean"].sort_values("value", ascending=False)
-    chosen = {}
+    factor = read_table(out / "store", "scores", {"metric": "factor_vae_score", "score": "eval_accuracy"})
+    ranked = factor.to_pandas().query("representation == 'mean'").sort_values("value", ascending=False)
+    best, other, worst = ranked["run_id"].iloc[0], ranked["run_id"].iloc[3], ranked["run_id"].iloc[-1]
     for objective in spec.objectives:
-        best, runner_up = ranked.loc[ranked["objective"] == objective, "run_id"].iloc[:2]
         runs = read_table(out / "store", "runs", {"objective": objective})
-        paths = [
-            str(out / "checkpoints" / r) if r in (best, runner_up) else None
-            for r in runs["run_id"].to_pylist()
-        ]
+        paths = [str(out / "checkpoints" / r) for r in runs["run_id"].to_pylist()]
         runs = runs.set_column(
             runs.schema.get_field_index("checkpoint_path"), "checkpoint_path", pa.array(paths, pa.string())
         )
         write_table(
             out / "store", "runs", runs, dataset="cars3d", objective=objective, job_id=f"cars3d-{objective}-0"
         )
-        shown = runner_up if objective == "beta_vae" else best
-        chosen[objective] = (shown, _params(len(chosen)))
-        export_final(run_dir(out / "checkpoints", shown), chosen[objective][1], {"status": "done"})
-    return out, chosen
+    params = {best: _params(1), other: _params(2)}
+    for run_id, values in params.items():
+        export_final(run_dir(out / "checkpoints", run_id), values, {"status": "done"})
+    return out, {"best": best, "other": other, "worst": worst}, params
 
 
-@pytest.fixture(scope="module")
-def figures(sweep_out, tmp_path_factory):
-    """The traversal figures of `sweep_out`, its data set unavailable (so the base code is the prior mean)."""
-    return traversal_figures(sweep_out[0], data_dir=tmp_path_factory.mktemp("no-data"))
+def test_picks_are_the_runs_asked_for_then_best_and_worst_factor_vae(sweep_out):
+    out, ids, _ = sweep_out
+    picks = picked_runs(out / "store", [ids["other"]])
+    assert list(picks["run_id"]) == [ids["other"], ids["best"], ids["worst"]]
+    assert picks["why"].iloc[0] == "asked for"
+    assert picks["why"].iloc[1].startswith("best FactorVAE score of cars3d")
+    assert picks["why"].iloc[2].startswith("worst FactorVAE score of cars3d")
 
 
-def test_one_figure_per_objective_from_the_best_run_with_a_checkpoint(sweep_out, figures, tmp_path):
-    out, chosen = sweep_out
-    assert [f.name for f in figures] == [f"traversal_{chosen[o][0]}" for o in ("beta_vae", "factor_vae")]
-    assert all("prior mean" in f.caption and "cars3d" in f.title for f in figures)
-    assert traversal_figures(out, max_runs=1, data_dir=tmp_path)[0].name == figures[0].name
+def test_runs_without_a_checkpoint_are_skipped_and_said_so(sweep_out, tmp_path):
+    out, ids, _ = sweep_out
+    figures, note = traversal_report(out, run_ids=[ids["other"], "nope"], data_dir=tmp_path, values=VALUES)
+    assert [f.name for f in figures] == [f"traversal_{ids['other']}", f"traversal_{ids['best']}"]
+    assert "asked for" in figures[0].title and "best FactorVAE" in figures[1].title
+    assert all("prior mean" in f.caption for f in figures)  # cars3d is not available here
+    assert "nope" in note and f"no final checkpoint on disk for 1 picked run(s): {ids['worst']}" in note
 
 
-def test_tiles_are_the_decoder_means_of_the_traversed_codes(sweep_out, figures):
-    _, chosen = sweep_out
-    image = np.asarray(Image.open(figures[0].path))
-    step = 64 + GAP
-    assert image.shape == (LATENTS * step - GAP, 11 * step - GAP, 3)
-    probes = ((0, 0, -1.0), (3, 5, 0.0), (9, 10, 1.0))  # (latent, column, value)
-    codes = np.zeros((len(probes), LATENTS), np.float32)
-    for row, (latent, _, value) in enumerate(probes):
-        codes[row, latent] = value
-    logits = jax.jit(Decoder(3).apply)({"params": chosen["beta_vae"][1]["decoder"]}, codes)
-    expected = np.round(np.asarray(jax.nn.sigmoid(logits)) * 255)
-    for row, (latent, column, _) in enumerate(probes):
-        tile = image[latent * step : latent * step + 64, column * step : column * step + 64]
-        np.testing.assert_allclose(tile.astype(int), expected[row].astype(int), atol=1)
-    assert np.all(image[64 : 64 + GAP] == 255)  # white gaps between rows
+def test_tiles_rows_and_labels(sweep_out):
+    _, ids, params = sweep_out
+    run = params[ids["best"]]
+    observations = np.random.default_rng(0).uniform(size=(32, 64, 64, 3)).astype(np.float32)
+    traversal = traverse(run, observations, VALUES)
+    mean, log_var = encode(run, observations)
+    kl = latent_kl(mean, log_var)
+    np.testing.assert_allclose(traversal.kl, kl, rtol=1e-5)
+    assert list(traversal.order) == list(np.argsort(-kl, kind="stable"))
+    assert np.all(np.diff(kl[traversal.order]) <= 0)
+    image = traversal.image
+    assert image.shape[:2] == (tile_box(LATENTS - 1, 0)[0].stop, tile_box(0, 2 + len(VALUES))[1].stop)
+    np.testing.assert_allclose(image[tile_box(0, 0)], observations[0])  # the input
+    np.testing.assert_allclose(
+        image[tile_box(0, 1)], decode(run, mean[:1])[0], atol=1e-6
+    )  # its reconstruction
+    for row in (0, LATENTS - 1):
+        latent = traversal.order[row]
+        code = mean[:1].repeat(len(VALUES), 0)
+        code[:, latent] = VALUES
+        expected = decode(run, code)
+        for column in range(len(VALUES)):
+            np.testing.assert_allclose(image[tile_box(row, 3 + column)], expected[column], atol=1e-6)
+    figure = draw(traversal, VALUES, "a title")
+    assert texts_outside(figure) == []
+    labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
+    assert labels[0] == f"z{traversal.order[0]}  KL {kl[traversal.order[0]]:.2f}" + (
+        "" if traversal.active[traversal.order[0]] else " (inactive)"
+    )
+    headings = [t.get_text() for t in figure.axes[0].get_xticklabels()]
+    assert headings[:2] == ["input", "recon."] and headings[3:] == ["-2.0", "+0.0", "+2.0"]
 
 
-def test_report_includes_the_traversals(sweep_out, figures, tmp_path):
-    summary = build_report(sweep_out[0] / "store", tmp_path / "report", extra_figures=figures)
-    assert {f.name for f in figures} <= set(summary.figures)
-    assert summary.html.read_text().count('<h2 id="traversal_') == 2
+def test_reports_with_and_without_checkpoints(sweep_out, tmp_path, monkeypatch, capsys):
+    out, ids, _ = sweep_out
+    observations = np.random.default_rng(1).uniform(size=(16, 64, 64, 3)).astype(np.float32)
+    monkeypatch.setattr(
+        traversals, "_observations", lambda run, data_dir, seed: (observations, "test images")
+    )
+    monkeypatch.setattr(traversals, "DEFAULT_VALUES", VALUES)
+    store = str(out / "store")
+    assert analysis_main([store, str(tmp_path / "drawn"), "--traversal", ids["other"]]) == 0
+    page = (tmp_path / "drawn" / "index.html").read_text()
+    assert page.count('<h2 id="traversal_') == 2 and "KL from the prior" in page
+    assert f"no final checkpoint on disk for 1 picked run(s): {ids['worst']}" in page
+    assert analysis_main([store, str(tmp_path / "plain"), "--no-traversals"]) == 0
+    assert "Latent traversals: skipped, --no-traversals was given" in capsys.readouterr().out
+    # build_report alone reads no checkpoint, and says so.
+    summary = build_report(out / "store", tmp_path / "lib")
+    assert any(
+        line.startswith("Latent traversals: skipped, 2 of 24 done run(s)") for line in summary.not_computed
+    )
 
 
 def test_no_store_means_no_figures(tmp_path):
-    assert traversal_figures(tmp_path) == []
+    assert traversal_report(tmp_path) == ([], f"no result store at {tmp_path / 'store'}")
