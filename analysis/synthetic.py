@@ -83,6 +83,7 @@ class SyntheticSpec:
     sampled_metrics: tuple[str, ...] | None = None
     steps: int | None = None  # training steps recorded per run; None: 1,000 per curve point
     procedural: bool | None = True  # the runs' dataset.procedural setting in config_json
+    strength_indices: tuple[int, ...] = (0, 1, 2, 3, 4, 5)  # which of each objective's 6 study strengths
 
     def __post_init__(self) -> None:
         if (
@@ -152,7 +153,7 @@ def _planted_effects(spec: SyntheticSpec, rng: np.random.Generator) -> dict[str,
 
 def _grid(spec: SyntheticSpec, dataset: str, objective: str) -> dict[str, np.ndarray]:
     strength_name, strengths = STUDY_STRENGTHS[objective]
-    s_idx, seed = np.meshgrid(np.arange(6), np.arange(spec.seeds), indexing="ij")
+    s_idx, seed = np.meshgrid(np.asarray(spec.strength_indices), np.arange(spec.seeds), indexing="ij")
     s_idx, seed = s_idx.ravel(), seed.ravel()
     d, o = STUDY_DATASETS.index(dataset), STUDY_OBJECTIVES.index(objective)
     model_num = d * 1800 + (o * 6 + s_idx) * 50 + seed
