@@ -28,10 +28,22 @@ test-fast: setup
 lint: setup
 	$(PY) -m ruff check .
 
+# The smoke run shows the machinery end to end (6 runs x 200 steps: nothing is learned yet); the committed store
+# of the replication grid (results/replication_cpu/store, 36 runs x 3,000 steps, no checkpoints) shows what a
+# learned study's report looks like, built from its Parquet files alone (under a minute).
+REPLICATION_STORE := results/replication_cpu/store
+
 demo: setup
 	$(PY) -m sweep run sweep=smoke out=demo_out
 	$(PY) -m sweep report out=demo_out
-	@echo "Results store: demo_out/store   Report: demo_out/report/index.html"
+	@if [ -d $(REPLICATION_STORE)/runs ]; then \
+	  $(PY) -m analysis $(REPLICATION_STORE) demo_out/replication_report > demo_out/replication_report.log; \
+	fi
+	@echo
+	@echo "demo_out/report/index.html: the smoke run you just trained (6 runs x 200 steps, 1 seed): the machinery end to end, not results"
+	@if [ -d $(REPLICATION_STORE)/runs ]; then \
+	  echo "demo_out/replication_report/index.html: the committed store of conf/sweep/replication_cpu.yaml (up to 36 runs x 3,000 steps, 2 seeds; its header says what it holds): learned models, what the study's report looks like"; \
+	fi
 
 sweep: setup
 	$(PY) -m sweep run sweep=locatello2019 out=$(OUT)
