@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -192,8 +193,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analysis.findings", description=__doc__.splitlines()[0])
     parser.add_argument("store", help="a result store (e.g. results/replication_cpu/store)")
     parser.add_argument("dataset", nargs="?", default="dsprites")
+    parser.add_argument("--curves-figure", type=Path, help="draw all training curves to this PNG")
+    parser.add_argument("--twin", type=Path, help="PyTorch twin curves to overlay")
     args = parser.parse_args(argv)
     sys.stdout.write(findings_markdown(args.store, args.dataset))
+    if args.curves_figure:
+        study = load_study(args.store)
+        names = study.runs[["run_id", "strength_name"]].astype({"strength_name": str})
+        curves = study.curves[study.curves["dataset"] == args.dataset].merge(names, on="run_id")
+        twin = pd.read_parquet(args.twin) if args.twin else None
+        args.curves_figure.parent.mkdir(parents=True, exist_ok=True)
+        curves_figure(curves, twin).savefig(args.curves_figure)
     return 0
 
 
