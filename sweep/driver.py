@@ -159,8 +159,13 @@ def _execute(root: DictConfig, todo: list[RunSpec], counts: Counter, total: int,
         if connected_here:
             with _ignoring_interrupts():  # a second Ctrl-C must not cut Ray's shutdown short
                 ray.shutdown()
-        if watchdog is not None:
-            watchdog.terminate()
+        if watchdog is not None:  # it ends what Ray's shutdown left (its agents), then exits
+            with _ignoring_interrupts():
+                watchdog.send_signal(signal.SIGUSR1)
+                try:
+                    watchdog.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    watchdog.kill()
 
 
 def _in_flight(ctx: JobContext, jobs) -> dict[str, tuple[float, int]]:

@@ -240,3 +240,35 @@ def test_status_says_abandoned_when_a_jobs_pid_is_dead(tmp_path):
     assert result.returncode == 0, result.stderr
     assert f"job dead (1 runs) started on {host} pid {gone.pid}, step 50 of 200: abandoned" in result.stdout
     assert f"job live (1 runs) started on {host} pid {os.getpid()}, step 50 of 200: running" in result.stdout
+
+
+def test_the_watchdog_ends_a_killed_drivers_ray_processes_only(tmp_path):
+    import psutil
+
+    sleeper = "import time; time.sleep(120)"
+    code = (f"import subprocess, sys, time\n"
+            f"for tag in ('ray::DashboardAgent', 'other'):\n"
+            f"    subprocess.Popen([sys.executable, '-c', {sleeper!r}, tag], start_new_session=True)\n"
+            f"time.sleep(120)\n")
+    driver = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=sweep_env())
+    watchdog = subprocess.Popen([sys.executable, "-m", "sweep.watchdog", str(driver.pid)], cwd=REPO,
+                                env=sweep_env(), start_new_session=True)
+    children: dict[str, psutil.Process] = {}
+    try:
+        deadline = time.monotonic() + 60
+        while len(psutil.Process(driver.pid).children()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        children = {" ".join(p.cmdline()).split()[-1]: p for p in psutil.Process(driver.pid).children()}
+        time.sleep(8)  # the watchdog starts and lists the driver's processes every second
+        driver.kill()  # SIGKILL: the driver cleans up nothing
+        driver.wait(timeout=30)
+        assert watchdog.wait(timeout=60) == 0
+        assert not children["ray::DashboardAgent"].is_running()
+        assert children["other"].is_running()  # not Ray's: left alone
+    finally:
+        for process in [driver, watchdog]:
+            if process.poll() is None:
+                process.kill()
+        for process in children.values():
+            if process.is_running():
+                process.kill()
