@@ -51,6 +51,9 @@ def job_cpus(launcher: DictConfig) -> int:
     return max(1, math.ceil(float(launcher.job_num_cpus)))
 
 
+WORKER_NICENESS = "RAY_worker_niceness"  # read by the raylet an embedded start launches
+
+
 def connect(launcher: DictConfig) -> str:
     """Start or join Ray as the launcher says; returns a one-line description of where jobs run.
 
@@ -66,6 +69,9 @@ def connect(launcher: DictConfig) -> str:
             if address:
                 ray.init(address=address, runtime_env=runtime_env, log_to_driver=True)
             else:
+                # Ray starts workers at nice 15 unless told otherwise, so on a shared host any other process
+                # (a build, a test suite) takes the CPU before the sweep's jobs do (docs/sweep.md).
+                os.environ.setdefault(WORKER_NICENESS, "0")
                 ray.init(include_dashboard=False, num_cpus=launcher.num_cpus, runtime_env=runtime_env)
         except Exception as err:  # Ray raises ConnectionError, RuntimeError or a bare Exception
             where = f"join the Ray cluster at {address}" if address else "start a local Ray"

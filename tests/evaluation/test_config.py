@@ -46,8 +46,19 @@ def test_study_profile_is_the_papers_setting():
             "must be two of train_sizes",
         ),
         ({"n_jobs": 0}, "n_jobs must be >= 1"),
+        ({"metrics": ["mig"], "sampled_metrics": ["dci"]}, r"sampled_metrics \['dci'\] are not in metrics"),
     ],
 )
 def test_bad_values_are_named(values, message):
     with pytest.raises(ValueError, match=message):
         MetricsConfig.from_dict(values)
+
+
+def test_sampled_metrics_choose_what_the_sampled_codes_are_scored_on():
+    study = MetricsConfig.study()
+    assert study.for_representation("sampled") is study  # null: every metric, as disentanglement_lib does
+    chosen = MetricsConfig.from_dict({"sampled_metrics": ["unsupervised"]})
+    assert chosen.sampled_metrics == ("unsupervised",)
+    assert chosen.for_representation("sampled").metrics == ("unsupervised",)
+    assert chosen.for_representation("mean").metrics == study.metrics
+    assert MetricsConfig.from_dict(chosen.to_dict()) == chosen

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -11,7 +12,8 @@ import ray
 from omegaconf import OmegaConf
 from sweep_helpers import REPO, sweep_env, tiny
 
-from sweep.ray_backend import connect, job_environment, job_task_options
+from sweep.config import compose_config
+from sweep.ray_backend import WORKER_NICENESS, connect, job_environment, job_task_options
 
 
 def launcher(**overrides):
@@ -78,3 +80,17 @@ def test_a_job_granted_one_cpu_runs_its_classifier_fits_in_process(tmp_path, jax
     result = json.loads(done.stdout.splitlines()[-1])
     assert result["status"] == ["done"] and "sap_score" in result["metrics"]
     assert result["children"] == 0  # with n_jobs null and no cap the fits would start a pool of every core
+
+
+@pytest.mark.ray
+def test_embedded_ray_runs_jobs_at_the_drivers_priority(monkeypatch):
+    """Ray's default would start workers at nice 15, behind every other process on the host."""
+    monkeypatch.delenv(WORKER_NICENESS, raising=False)
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    try:
+        connect(compose_config(["launcher.num_cpus=1"]).launcher)
+        worker_nice = ray.get(ray.remote(lambda: os.nice(0)).remote())
+    finally:
+        ray.shutdown()
+        os.environ.pop(WORKER_NICENESS, None)
+    assert worker_nice == os.nice(0)
