@@ -3,6 +3,7 @@ correlation table, and draws only what the data hold."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -10,6 +11,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.text import Text
 
 from analysis.load import StudyData
@@ -24,10 +26,36 @@ POINTS_NOTE = f"groups of fewer than {MIN_VIOLIN} runs drawn as points"
 def _grid(rows: int, columns: int, title: str, sharex: bool | str = False) -> tuple[Figure, np.ndarray]:
     """A figure of rows x columns panels under `title`, laid out by matplotlib's constrained layout so that
     no title, label or legend is clipped (checked by `texts_outside`)."""
-    figure = Figure(figsize=(PANEL[0] * columns, PANEL[1] * rows + 0.6), dpi=80, layout="constrained")
+    width = max(PANEL[0] * columns, _title_width(title))
+    figure = Figure(figsize=(width, PANEL[1] * rows + 0.6), dpi=80, layout=_layout())
     axes = figure.subplots(rows, columns, squeeze=False, sharex=sharex)
     figure.suptitle(title)
     return figure, axes
+
+
+def _layout() -> ConstrainedLayoutEngine:
+    """Constrained layout with a margin wide enough that an edge tick label is never cut (the default pad
+    let the last tick label of a panel overhang the canvas by a few pixels)."""
+    return ConstrainedLayoutEngine(w_pad=0.1, h_pad=0.08)
+
+
+def _title_width(title: str, fontsize: float = 12.0) -> float:
+    """Inches a suptitle needs (a generous 0.6 em per character, plus margins)."""
+    return 0.6 * fontsize / 72 * max(len(line) for line in title.splitlines()) + 0.5
+
+
+def settled(function):
+    """Run constrained layout once more before returning the figure: it settles over two passes (the first
+    can leave a label a few pixels off the canvas), and a saved PNG gets the settled layout."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        figure = function(*args, **kwargs)
+        if figure is not None:
+            figure.draw_without_rendering()
+        return figure
+
+    return wrapper
 
 
 def texts_outside(figure: Figure, tolerance: float = 1.0) -> list[str]:
@@ -37,9 +65,16 @@ def texts_outside(figure: Figure, tolerance: float = 1.0) -> list[str]:
     canvas.draw()
     renderer = canvas.get_renderer()
     width, height = canvas.get_width_height()
+    undrawn = set()  # labels of ticks outside their axis' view interval: kept by matplotlib, never drawn
+    for ax in figure.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not low - 1e-9 * (high - low) <= tick.get_loc() <= high + 1e-9 * (high - low):
+                    undrawn |= {id(tick.label1), id(tick.label2)}
     outside = []
     for text in figure.findobj(Text):
-        if not text.get_visible() or not text.get_text().strip():
+        if not text.get_visible() or not text.get_text().strip() or id(text) in undrawn:
             continue
         axes = text.axes
         if axes is not None and not axes.get_visible():
@@ -73,6 +108,7 @@ def _strength_label(study: StudyData, objective: str) -> str:
     return f"strength ({', '.join(map(str, names))})" if len(names) else "strength"
 
 
+@settled
 def total_correlation(study: StudyData) -> Figure:
     """Gaussian total correlation of the sampled and the mean codes against the strength, per objective
     (paper Fig. 1): one line per data set, the median over seeds with its interquartile band."""
@@ -104,6 +140,7 @@ def total_correlation(study: StudyData) -> Figure:
     return figure
 
 
+@settled
 def heatmaps(
     table: pd.DataFrame,
     title: str,
@@ -120,7 +157,7 @@ def heatmaps(
     rows, columns = _wrap(len(blocks), 3)
     width = max(3.4, 0.5 * table.shape[1] + 2.4)
     height = 0.38 * table.shape[0] / len(blocks) + 2.2
-    figure = Figure(figsize=(width * columns + 1.0, height * rows + 0.6), dpi=80, layout="constrained")
+    figure = Figure(figsize=(width * columns + 1.0, height * rows + 0.6), dpi=80, layout=_layout())
     axes = figure.subplots(rows, columns, squeeze=False).ravel()
     figure.suptitle(title)
     for ax, block in zip(axes, blocks, strict=False):
@@ -190,6 +227,9 @@ def _violin_grid(
         axes[-1, column].set_xlabel(xlabels[column], fontsize=8)
     if points:
         figure.suptitle(f"{title}\n({POINTS_NOTE})")
+        needed = _title_width(f"({POINTS_NOTE})")
+        if figure.get_figwidth() < needed:
+            figure.set_figwidth(needed)
     return figure
 
 
@@ -199,6 +239,7 @@ def _groups(frame: pd.DataFrame, column: str, keys: Sequence, label: str) -> lis
     return [found.get(key, np.empty(0)) for key in keys]
 
 
+@settled
 def scores_by_objective(study: StudyData) -> Figure:
     """Distribution of each metric per objective on each data set, over strengths and seeds (paper Fig. 3)."""
     objectives = study.objectives
@@ -221,6 +262,7 @@ def scores_by_objective(study: StudyData) -> Figure:
     )
 
 
+@settled
 def scores_by_strength(study: StudyData, metric: Quantity = FACTOR_VAE) -> Figure:
     """Distribution of `metric` per strength for each objective and data set, over seeds (paper Fig. 4):
     how much the seed moves a score compared with the hyperparameter."""
@@ -251,6 +293,7 @@ def scores_by_strength(study: StudyData, metric: Quantity = FACTOR_VAE) -> Figur
     )
 
 
+@settled
 def efficiency_against_factor_vae(study: StudyData, sizes: tuple[int, int] | None = None) -> Figure:
     """GBT sample efficiency (accuracy with the smaller over that with the larger training set of `sizes`;
     the study: 100 and 10,000) against the FactorVAE score (Fig. 6)."""
@@ -275,6 +318,7 @@ def efficiency_against_factor_vae(study: StudyData, sizes: tuple[int, int] | Non
     return figure
 
 
+@settled
 def training_curves(study: StudyData) -> Figure:
     """Median training loss against step per objective on each data set (over strengths and seeds)."""
     medians = study.curves.groupby(["dataset", "objective", "step"], observed=True)["loss"].median()

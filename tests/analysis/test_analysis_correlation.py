@@ -70,3 +70,37 @@ def test_dataset_correlations_use_medians_per_setting():
     assert table.loc[(MIG, "d1"), "d2"] == pytest.approx(1.0)
     assert table.loc[(MIG, "d1"), "d3"] == pytest.approx(-1.0)
     assert correlation.dataset_correlations(frame, ["d1"], metrics=[METRICS[2]]).empty
+
+
+def test_intervals_cover_the_estimate_and_narrow_with_n():
+    rng = np.random.default_rng(3)
+    widths = {}
+    for n in (8, 400):
+        x = rng.standard_normal(n)
+        frame = _runs({MIG: x, SAP: x + rng.standard_normal(n)})
+        table = correlation.intervals(frame, ["d"], [METRICS[2]], [METRICS[5]], n_boot=300)
+        row = table.iloc[0]
+        assert row["n"] == n and row["ci_low"] <= row["spearman"] <= row["ci_high"]
+        assert row["spearman"] == pytest.approx(
+            correlation.rank_correlation(frame, [MIG], [SAP]).iloc[0, 0], abs=1e-12
+        )
+        widths[n] = row["ci_high"] - row["ci_low"]
+    assert widths[8] > 3 * widths[400]
+
+
+def test_symmetric_tables_list_each_pair_once_and_display_as_a_matrix():
+    rng = np.random.default_rng(4)
+    frame = _runs({m.label: rng.standard_normal(50) for m in METRICS})
+    frame.loc[:4, MIG] = np.nan  # MIG's pairs have 45 runs
+    table = correlation.intervals(frame, ["d"], METRICS, METRICS, n_boot=100)
+    assert len(table) == 15 and set(table.loc[table["quantity"] == MIG, "n"]) == {45}
+    shown = correlation.display(table)
+    assert list(shown.columns[:3]) == ["dataset", "quantity", "n"]
+    assert shown.loc[shown["quantity"] == METRICS[0].label, "n"].item() == "45-50"
+    cell = shown.loc[shown["quantity"] == METRICS[0].label, SAP].item()
+    assert cell.count("[") == 1 and cell.endswith("]")
+
+
+def test_constant_scores_give_no_interval():
+    frame = _runs({MIG: np.arange(6.0), SAP: np.ones(6)})
+    assert correlation.intervals(frame, ["d"], [METRICS[2]], [METRICS[5]]).empty

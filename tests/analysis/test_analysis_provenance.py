@@ -3,6 +3,7 @@ the store holds, and draws figures whose every text lies inside the canvas with 
 
 from __future__ import annotations
 
+import html
 import re
 
 import pandas as pd
@@ -32,7 +33,7 @@ def test_header_states_grid_steps_profile_backend_data_and_code(smoke_report):
         "every metric on the mean and on the sampled representation",
     ):
         assert fact in header, fact
-    banner = re.search(r'<div class="banner" id="banner">(.*?)</div>', header).group(1)
+    banner = html.unescape(re.search(r'<div class="banner" id="banner">(.*?)</div>', header).group(1))
     assert "Runs trained for 200 steps, 0.067% of the study" in banner
     assert "1 seed(s) per (objective, strength) setting" in banner
     assert "One strength per objective" in banner
@@ -42,7 +43,7 @@ def test_header_states_grid_steps_profile_backend_data_and_code(smoke_report):
 
 def test_a_study_sized_store_has_no_banner_but_the_synthetic_one(tmp_path):
     spec = SyntheticSpec(
-        datasets=("cars3d",), objectives=("beta_vae",), seeds=6, steps=300_000, curve_points=1
+        datasets=("cars3d",), objectives=("beta_vae", "factor_vae"), seeds=6, steps=300_000, curve_points=1
     )
     store = write_synthetic_store(tmp_path / "store", spec)
     header = provenance(load_study(store.root))

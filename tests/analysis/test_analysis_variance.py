@@ -66,3 +66,28 @@ def test_constant_scores_have_no_share_and_short_pairs_are_left_out():
 def test_impossible_planted_shares_are_refused(shares):
     with pytest.raises(ValueError, match="objective_share and strength_share"):
         SyntheticSpec(objective_share=shares[0], strength_share=shares[1])
+
+
+def test_saturated_fits_give_no_share_and_say_so():
+    one_per_objective = pd.DataFrame(
+        {
+            "dataset": "d",
+            "objective": list("abc"),
+            "strength": 1.0,
+            **{m.label: [0.1, 0.5, 0.9] for m in METRICS},
+        }
+    )
+    table = variance_explained(one_per_objective, ["d"])
+    assert table[["objective", "objective x strength", "seed (rest)"]].isna().all().all()
+    assert set(table["note"]) == {"saturated: one run per objective, no decomposition possible"}
+    one_per_setting = pd.DataFrame(
+        {
+            "dataset": "d",
+            "objective": list("aabb"),
+            "strength": [1.0, 2.0, 1.0, 2.0],
+            **{m.label: [0.1, 0.2, 0.7, 0.9] for m in METRICS},
+        }
+    )
+    table = variance_explained(one_per_setting, ["d"])
+    assert table["objective"].notna().all() and table["objective x strength"].isna().all()
+    assert table["note"].str.startswith("objective x strength saturated").all()
