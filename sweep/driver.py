@@ -21,6 +21,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
+from sweep.config import to_plain
 from sweep.errors import SweepConfigError
 from sweep.grid import RunSpec, expand_grid
 from sweep.launcher import replicas_per_job, resolve_platform, throughput
@@ -102,9 +103,11 @@ def run_sweep(overrides: Sequence[str], show_progress: bool = True) -> SweepSumm
 
 def _warn_if_long(root: DictConfig, jobs: Sequence[Job], platform: str) -> None:
     """Warn (stderr) when the plan's device-hours for the remaining runs exceed a day on this platform."""
-    from sweep.plan import device_hours
+    from sweep.plan import device_hours, evaluation_scope
 
-    hours = device_hours(jobs, int(root.train.steps), int(root.train.batch_size), throughput(platform))
+    rate = throughput(platform)
+    priced = evaluation_scope(to_plain(root.metrics), rate) is None
+    hours = device_hours(jobs, int(root.train.steps), int(root.train.batch_size), rate, priced)
     if hours is not None and hours > WARN_DEVICE_HOURS:
         runs = sum(len(j.runs) for j in jobs)
         print(f"warning: the {runs} runs to do are planned at {hours:,.1f} device-hours on {platform} "

@@ -7,29 +7,52 @@ from collections.abc import Sequence
 
 from omegaconf import DictConfig
 
+from sweep.config import to_plain
 from sweep.grid import RunSpec
 from sweep.launcher import Throughput
 from sweep.packing import Job
 
+# Metric settings that change how fast an evaluation runs, not how much it computes.
+_SPEED_ONLY_METRIC_KEYS = ("n_jobs", "encode_batch_size")
 
-def device_hours(jobs: Sequence[Job], steps: int, batch_size: int, rate: Throughput) -> float | None:
+
+def device_hours(
+    jobs: Sequence[Job], steps: int, batch_size: int, rate: Throughput, with_evaluation: bool = True
+) -> float | None:
     """Estimated device-hours of `jobs`: training images over the bench's images/s plus evaluation per run.
 
     The bench's images/s counts the images of all replicas of a job at the platform's default R, so the runs
     take steps * batch_size * runs / images_per_second seconds. Evaluation is left out where the platform has
-    no evaluation figure (`render` says so); None when it has no training figure.
+    no evaluation figure or `with_evaluation` is False (`render` says why); None without a training figure.
     """
     if rate.images_per_second is None:
         return None
     runs = sum(len(j.runs) for j in jobs)
     train = steps * batch_size * runs / rate.images_per_second
-    return (train + runs * (rate.eval_seconds_per_run or 0.0)) / 3600.0
+    evaluation = runs * (rate.eval_seconds_per_run or 0.0) if with_evaluation else 0.0
+    return (train + evaluation) / 3600.0
+
+
+def evaluation_scope(metrics: dict, rate: Throughput) -> str | None:
+    """Why the estimate leaves evaluation out (None: it includes it). conf/throughput.yaml's figure was
+    measured at the study's metric settings, so it prices no other profile (smaller sizes, LightGBM, fewer
+    metrics)."""
+    from evaluation import MetricsConfig
+
+    if rate.eval_seconds_per_run is None:
+        return "evaluation not benchmarked there"
+    study = MetricsConfig.study().to_dict()
+    chosen = MetricsConfig.from_dict(metrics).to_dict()
+    if any(chosen[k] != study[k] for k in study if k not in _SPEED_ONLY_METRIC_KEYS):
+        return "evaluation not estimated: its figure is for the study's metric settings, this grid's differ"
+    return None
 
 
 def summarize(root: DictConfig, runs: Sequence[RunSpec], jobs: Sequence[Job], platform: str, replicas: int,
               rate: Throughput) -> dict:
     """The plan as JSON-ready data: counts by data set, objective and strength, jobs, device-hour estimate."""
     by_strength = Counter((r.objective, r.strength_name, r.strength) for r in runs)
+    scope = evaluation_scope(to_plain(root.metrics), rate)
     return {
         "grid": root.grid.name,
         "runs": len(runs),
@@ -42,8 +65,10 @@ def summarize(root: DictConfig, runs: Sequence[RunSpec], jobs: Sequence[Job], pl
         "by_strength": [{"objective": o, "strength_name": n, "strength": s, "runs": c}
                         for (o, n, s), c in by_strength.items()],
         "seeds": sorted({r.seed for r in runs}),
-        "estimated_device_hours": device_hours(jobs, int(root.train.steps), int(root.train.batch_size), rate),
-        "estimate_includes_evaluation": rate.eval_seconds_per_run is not None,
+        "estimated_device_hours": device_hours(jobs, int(root.train.steps), int(root.train.batch_size), rate,
+                                               with_evaluation=scope is None),
+        "estimate_includes_evaluation": scope is None,
+        "estimate_scope": scope,
     }
 
 
@@ -67,8 +92,7 @@ def render(plan: dict) -> str:
         lines[-1] += f" {row['strength']:g}×{row['runs']}"
     hours = plan["estimated_device_hours"]
     where = f"estimated device-hours on {plan['platform']}"
-    scope = ("" if plan["estimate_includes_evaluation"]
-             else " (training only: evaluation not benchmarked there)")
+    scope = "" if plan["estimate_includes_evaluation"] else f" (training only: {plan['estimate_scope']})"
     lines.append(f"{where}: {hours:,.1f}{scope}" if hours is not None else
                  f"{where}: unknown (no bench figure for {plan['platform']} in conf/throughput.yaml; "
                  "run bench/train.py there)")

@@ -144,3 +144,14 @@ def test_plan_without_an_evaluation_figure_estimates_training_only(capsys):
     assert plan["estimated_device_hours"] == pytest.approx(12_600 * 300_000 * 64 / 261_000 / 3600)
     assert main(["plan", "grid.seeds=3", "launcher.platform=gpu"]) == 0
     assert "(training only: evaluation not benchmarked there)" in capsys.readouterr().out
+
+
+def test_plan_prices_evaluation_only_at_the_study_metric_settings(capsys):
+    assert main(["plan", "sweep=replication_cpu", "launcher.platform=cpu", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["runs"] == 36 and plan["estimate_includes_evaluation"] is False
+    assert plan["estimated_device_hours"] == pytest.approx(36 * 3000 * 64 / 730 / 3600)
+    assert "study's metric settings" in plan["estimate_scope"]
+    # speed-only settings (fit processes, encoding batch) leave the study's figure in force
+    assert main(["plan", "grid.seeds=1", "launcher.platform=cpu", "metrics.n_jobs=1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["estimate_includes_evaluation"] is True
