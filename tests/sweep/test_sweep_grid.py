@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from sweep_helpers import REPO, run_cli, sweep_env
@@ -39,6 +41,15 @@ def test_paper_grid_is_12600_runs_in_model_num_order(paper_grid):
         expected = (STUDY_DATASETS.index(run.dataset) * 1800
                     + (STUDY_OBJECTIVES.index(run.objective) * 6 + idx) * 50 + run.seed)
         assert run.model_num == expected
+
+
+def test_study_run_ids_are_unchanged(paper_grid):
+    """A resumed sweep finds its runs only if every run_id stays what it was (golden_run_ids.json beside this
+    file). A change meant to alter results, and so the ids, regenerates that file in the same commit."""
+    golden = json.loads((Path(__file__).parent / "golden_run_ids.json").read_text())
+    ids = [r.run_id for r in paper_grid[1]]
+    assert (len(ids), ids[:50], ids[-50:]) == (golden["count"], golden["first"], golden["last"])
+    assert hashlib.sha256("\n".join(ids).encode()).hexdigest() == golden["sha256"]
 
 
 @pytest.mark.oracle
