@@ -62,7 +62,8 @@ class StudyData:
 
     def missing(self, labels: Sequence[str], min_runs: int = 1) -> list[str]:
         """Readable gaps: study data sets without runs; (data set, quantity) with < `min_runs` values."""
-        gaps = [f"data set {d}: no done runs" for d in STUDY_DATASETS if d not in self.datasets]
+        absent = [d for d in STUDY_DATASETS if d not in self.datasets]
+        gaps = [f"study data set(s) without done runs: {', '.join(absent)}"] if absent else []
         finite = self.per_run[list(labels)].apply(np.isfinite).groupby(self.per_run["dataset"]).sum()
         for dataset in self.datasets:
             short = [label for label in labels if finite.loc[dataset, label] < min_runs]

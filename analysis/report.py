@@ -130,10 +130,12 @@ class _Analyses:
 
 def _no_draws(study: StudyData, setting: str) -> str:
     per = study.per_run
-    if per.groupby(["dataset", "objective", "strength"])["seed"].nunique().max() < 2:
-        return "needs two or more seeds per setting"
-    if per[["objective", "strength"]].drop_duplicates().shape[0] < 2:
-        return "needs two or more (objective, strength) settings"
+    seeded = per.groupby(["dataset", "objective", "strength"])["seed"].nunique()
+    if (seeded >= 2).groupby(level="dataset").sum().max() < 2:
+        return (
+            "needs two or more (objective, strength) settings with two or more seeds each; here "
+            f"{int((seeded >= 2).sum())} setting(s) have two seeds"
+        )
     if "other data set" in setting and len(study.datasets) < 2:
         return "needs two or more data sets"
     return "too few runs with the metrics"
@@ -240,7 +242,9 @@ TABLES = (
         "Variance explained by objective and strength",
         "Share of each metric's variance (mean representation) explained by a one-hot regression on the "
         "objective, and on objective x strength; the rest is due to the seed (paper Sec. 4.2). A share is "
-        "left out (—) where its fit is saturated (one run per group); `note` says so.",
+        "left out (—) where its fit is saturated (one run per group) or has fewer than two runs per setting "
+        "on average; `note` says so. The adjusted shares (adjusted R²) are 0 in expectation when the groups "
+        "explain nothing; with few seeds the plain shares are far above that.",
         _labels(METRICS),
         _Analyses.variance,
     ),

@@ -40,8 +40,18 @@ COLUMNS = [
     "objective",
     "objective x strength",
     "seed (rest)",
+    "objective, adjusted",
+    "objective x strength, adjusted",
     "note",
 ]
+
+
+def adjusted(share: float, runs: int, groups: int) -> float:
+    """Adjusted R^2 of a one-hot fit with `groups` groups on `runs` runs: 0 in expectation when the groups
+    explain nothing (plain R^2 is then (groups - 1) / (runs - 1), far from 0 with few seeds per setting)."""
+    if not np.isfinite(share) or runs <= groups:
+        return float("nan")
+    return 1.0 - (1.0 - share) * (runs - 1) / (runs - groups)
 
 
 def saturation(present: pd.DataFrame) -> tuple[int, int, str]:
@@ -55,7 +65,14 @@ def saturation(present: pd.DataFrame) -> tuple[int, int, str]:
     if runs <= settings:
         return objectives, settings, "objective x strength saturated: one run per setting, no seed share"
     if runs < 2 * settings:
-        return objectives, settings, f"{runs / settings:.1f} runs per setting: shares biased upward"
+        return (
+            objectives,
+            settings,
+            (
+                f"{runs / settings:.1f} runs per setting: too few to separate the setting from the seed "
+                "(needs two per setting on average)"
+            ),
+        )
     return objectives, settings, "-"
 
 
@@ -75,9 +92,10 @@ def variance_explained(
                 continue
             objectives, settings, note = saturation(present)
             by_objective = by_setting = float("nan")
-            if len(present) > objectives:
+            n = len(present)
+            if n > objectives:
                 by_objective = explained_share(present[metric.label], present["objective"])
-            if len(present) > settings:
+            if n >= 2 * settings:
                 by_setting = explained_share(
                     present[metric.label], [present["objective"], present["strength"]]
                 )
@@ -90,6 +108,8 @@ def variance_explained(
                     "objective": by_objective,
                     "objective x strength": by_setting,
                     "seed (rest)": 1.0 - by_setting,
+                    "objective, adjusted": adjusted(by_objective, n, objectives),
+                    "objective x strength, adjusted": adjusted(by_setting, n, settings),
                     "note": note,
                 }
             )

@@ -80,7 +80,7 @@ def test_partial_store_builds_what_it_can_and_lists_the_rest(tmp_path):
     assert "variance_explained" in summary.tables and "scores_by_objective" in summary.figures
     page = summary.html.read_text()
     assert "Not computed" in page
-    assert "data set cars3d: no done runs" in page
+    assert "study data set(s) without done runs: color_dsprites," in page and "cars3d" in page
     assert "dsprites: fewer than 3 run(s) with SAP" in page
     variance = pd.read_csv(summary.tables["variance_explained"])
     assert "SAP" not in set(variance["metric"]) and len(variance) == 5
