@@ -131,6 +131,12 @@ def f5_downstream(per_run: pd.DataFrame, dataset: str) -> pd.DataFrame:
     return _correlations(per_run, dataset, METRICS, present)
 
 
+def _smoothed(ax, run: pd.DataFrame, term: str, smooth: int, **style) -> None:
+    """One run's `term` against step, as a rolling median over `smooth` logged points."""
+    run = run.sort_values("step")
+    ax.plot(run["step"], run[term].rolling(smooth, min_periods=1).median(), lw=1, **style)
+
+
 def curves_figure(curves: pd.DataFrame, twin: pd.DataFrame | None = None, smooth: int = 5) -> Figure:
     """Reconstruction and KL against step for every run (one panel column per objective, colour by strength),
     each a rolling median over `smooth` logged points; the PyTorch twin's beta-VAE curves (columns beta, seed,
@@ -143,21 +149,21 @@ def curves_figure(curves: pd.DataFrame, twin: pd.DataFrame | None = None, smooth
         strengths = sorted(runs["strength"].unique())
         for term, ax in zip(("reconstruction", "kl"), axes[:, column], strict=True):
             for (strength, seed), run in runs.groupby(["strength", "seed"]):
-                run = run.sort_values("step")
-                ax.plot(
-                    run["step"],
-                    run[term].rolling(smooth, min_periods=1).median(),
-                    lw=1,
+                _smoothed(
+                    ax,
+                    run,
+                    term,
+                    smooth,
                     color=COLORS[strengths.index(strength) % len(COLORS)],
                     label=f"{strength:g}" if seed == runs["seed"].min() else None,
                 )
             if objective == "beta_vae" and twin is not None:
                 for (beta, _), run in twin.groupby(["beta", "seed"]):
-                    run = run.sort_values("step")
-                    ax.plot(
-                        run["step"],
-                        run[term].rolling(smooth, min_periods=1).median(),
-                        lw=1,
+                    _smoothed(
+                        ax,
+                        run,
+                        term,
+                        smooth,
                         ls="--",
                         color="black",
                         label="PyTorch twin" if beta == twin["beta"].min() else None,
