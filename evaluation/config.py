@@ -184,7 +184,7 @@ class MetricsConfig:
         return _build(cls, values, "metrics")
 
     def for_representation(self, kind: str) -> MetricsConfig:
-        """The config that scores representation `kind` ("mean" or "sampled"): `sampled_metrics` for sampled."""
+        """The config scoring representation `kind` ("mean" or "sampled"): `sampled_metrics` for sampled."""
         if kind != "sampled" or self.sampled_metrics is None:
             return self
         return dataclasses.replace(self, metrics=self.sampled_metrics)
