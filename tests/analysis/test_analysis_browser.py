@@ -28,7 +28,7 @@ window.addEventListener("load", () => {
   const width = document.documentElement.clientWidth;
   const clipped = images.filter((i) => {
     const box = i.getBoundingClientRect();
-    const ratio = (box.width / i.naturalWidth) / (box.height / i.naturalHeight);
+    const ratio = (i.clientWidth / i.naturalWidth) / (i.clientHeight / i.naturalHeight);  // inside the border
     return box.left < 0 || box.right > width + 0.5 || Math.abs(ratio - 1) > 0.02;
   }).map((i) => i.alt);
   const heading = document.getElementById("downstream_correlation");
