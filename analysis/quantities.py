@@ -8,21 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# The study's data sets and objectives, in disentanglement_lib's model_num order (used to sort and to say
-# which parts of the full study a store lacks).
-STUDY_DATASETS = (
-    "dsprites",
-    "color_dsprites",
-    "noisy_dsprites",
-    "scream_dsprites",
-    "smallnorb",
-    "cars3d",
-    "shapes3d",
-)
-STUDY_OBJECTIVES = ("beta_vae", "factor_vae", "dip_vae_i", "dip_vae_ii", "beta_tc_vae", "annealed_vae")
+import study
+
+# The study's vocabulary (study/__init__.py), in disentanglement_lib's model_num order: used to sort and
+# to say which parts of the full study a store lacks.
+STUDY_DATASETS = study.DATASETS
+STUDY_OBJECTIVES = study.OBJECTIVE_NAMES
 DOWNSTREAM_SIZES = (10, 100, 1000, 10000)  # the study's downstream training-set sizes (the default)
-STUDY_STEPS = 300_000  # training steps of every run of the study
-STUDY_SEEDS = 50  # seeds per (objective, strength) in the study
+STUDY_STEPS = study.STEPS
+STUDY_SEEDS = study.SEEDS
 MIN_SEEDS = 5  # fewer seeds per setting leave the seed's share and the rank correlations mostly noise
 # The study's evaluation sizes (conf/metrics/study.yaml): metric -> {parameter: value}. A store whose score
 # rows record smaller sizes gets a banner in the report.

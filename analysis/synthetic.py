@@ -24,17 +24,13 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+import study
 from analysis.quantities import DOWNSTREAM_SIZES, STUDY_DATASETS, STUDY_OBJECTIVES, STUDY_SIZES
 from results_schema import SCHEMA_VERSION, layout, write_table
 
 # The study's strength parameter and values per objective (Locatello et al. 2019, Table 1 of the appendix).
 STUDY_STRENGTHS: dict[str, tuple[str, tuple[float, ...]]] = {
-    "beta_vae": ("beta", (1, 2, 4, 6, 8, 16)),
-    "factor_vae": ("gamma", (10, 20, 30, 40, 50, 100)),
-    "dip_vae_i": ("lambda_od", (1, 2, 5, 10, 20, 50)),
-    "dip_vae_ii": ("lambda_od", (1, 2, 5, 10, 20, 50)),
-    "beta_tc_vae": ("beta", (1, 2, 4, 6, 8, 10)),
-    "annealed_vae": ("c_max", (5, 10, 25, 50, 75, 100)),
+    o.name: (o.strength_name, o.strengths) for o in study.OBJECTIVES
 }
 NUM_FACTORS = {
     "dsprites": 5,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from typing import Literal
 
 LoopForm = Literal["python", "scan"]
@@ -45,35 +46,49 @@ PLATFORM_DEFAULTS: dict[str, PlatformDefaults] = {
 }
 
 
+# Field metadata: what a TrainConfig field decides, in this one place. `run_id`: False for a field that
+# changes speed, never results (tuning it does not restart a sweep); "when_set" for one that joins the run_id
+# only when set, so runs made before it existed keep their ids. `compiled`: False for a field only the host
+# loop reads, so one compiled program serves every value of it.
+HOST_LOOP = {"run_id": False, "compiled": False}
+PROGRAM_SPEED = {"run_id": False}
+HOST_RESULTS = {"compiled": False}
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Everything that defines how one run is trained; defaults are disentanglement_lib's study values.
 
-    `steps` counts training steps as the study does. For FactorVAE, `factor_vae_step_semantics` decides what
-    a step is: "global_step" (default) reproduces disentanglement_lib's code, whose global step advances twice
-    per iteration (once per optimizer), so 300k steps are 150k updates of each network; "updates" makes every
-    step one update of both networks, i.e. the 300k updates the paper's text describes.
+    It is also the schema of the `train` config group (sweep/config.py registers it with Hydra), so a wrong
+    key or type is refused before a sweep starts. `steps` counts training steps as the study does. For
+    FactorVAE, `factor_vae_step_semantics` decides what a step is: "global_step" (default) reproduces
+    disentanglement_lib's code, whose global step advances twice per iteration (once per optimizer), so 300k
+    steps are 150k updates of each network; "updates" makes every step one update of both networks, as the
+    paper's text describes.
+    Fields left at None take the platform's default (`resolved`).
     """
 
-    steps: int = 300_000
+    steps: int = field(default=300_000, metadata=HOST_RESULTS)
     batch_size: int = 64
     learning_rate: float = 1e-4
     adam_b1: float = 0.9
     adam_b2: float = 0.999
     adam_eps: float = 1e-8
-    discriminator_learning_rate: float = 1e-4
+    discriminator_learning_rate: float = 1e-4  # FactorVAE's discriminator (Adam β1 0.5, β2 0.9: the study's)
     discriminator_b1: float = 0.5
     discriminator_b2: float = 0.9
     num_latents: int = 10
-    encoder_kernel_34: int = 2
-    conv_impl: ConvImpl | None = None
-    matmul_precision: MatmulPrecision | None = None
-    factor_vae_step_semantics: FactorVaeStepSemantics = "global_step"
-    checkpoint_every: int = 10_000
-    log_every: int = 1_000
-    steps_per_call: int | None = None
-    loop_form: LoopForm | None = None
-    represent_batch_size: int = 256
+    encoder_kernel_34: int = 2  # kernel of the 3rd/4th encoder convs (disentanglement_lib's code: 2)
+    conv_impl: str | None = field(default=None, metadata=PROGRAM_SPEED)  # ConvImpl
+    # "highest" keeps float32 products as disentanglement_lib does; "default" lets a GPU use TF32 (faster,
+    # slightly different results, so such runs get their own run_ids).
+    matmul_precision: str | None = field(default=None, metadata={"run_id": "when_set"})  # MatmulPrecision
+    factor_vae_step_semantics: str = field(default="global_step", metadata=HOST_RESULTS)
+    checkpoint_every: int = field(default=10_000, metadata=HOST_LOOP)
+    log_every: int = field(default=1_000, metadata=HOST_RESULTS)
+    steps_per_call: int | None = field(default=None, metadata=PROGRAM_SPEED)
+    loop_form: str | None = field(default=None, metadata=PROGRAM_SPEED)  # LoopForm
+    represent_batch_size: int = field(default=256, metadata=HOST_LOOP)
 
     def __post_init__(self) -> None:
         positive = (
@@ -87,10 +102,18 @@ class TrainConfig:
         )
         for name in positive:
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"TrainConfig.{name} must be a positive integer, got {value!r}")
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"train.{name} must be a positive integer, got {value!r}")
         if self.steps_per_call is not None and self.steps_per_call < 1:
-            raise ValueError(f"TrainConfig.steps_per_call must be >= 1 or None, got {self.steps_per_call!r}")
+            raise ValueError(f"train.steps_per_call must be >= 1 or null, got {self.steps_per_call!r}")
+        for name in ("learning_rate", "discriminator_learning_rate", "adam_eps"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise ValueError(f"train.{name} must be a positive finite number, got {value!r}")
+        for name in ("adam_b1", "adam_b2", "discriminator_b1", "discriminator_b2"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and 0 <= value < 1):
+                raise ValueError(f"train.{name} must lie in [0, 1), got {value!r}")
         choices = {
             "loop_form": ("python", "scan", None),
             "conv_impl": ("matmul", "xla", None),
@@ -99,7 +122,21 @@ class TrainConfig:
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
-                raise ValueError(f"TrainConfig.{name} must be one of {allowed}, got {getattr(self, name)!r}")
+                raise ValueError(f"train.{name} must be one of {allowed}, got {getattr(self, name)!r}")
+
+    def identity(self) -> dict[str, object]:
+        """The fields that shape a run's results, as they enter its run_id (field metadata `run_id`)."""
+        out = {}
+        for f in dataclasses.fields(self):
+            rule, value = f.metadata.get("run_id", True), getattr(self, f.name)
+            if rule is True or (rule == "when_set" and value is not None):
+                out[f.name] = value
+        return out
+
+    def for_program(self) -> TrainConfig:
+        """This config with every host-only field at its default: equal for all configs one program serves."""
+        host_only = [f for f in dataclasses.fields(self) if not f.metadata.get("compiled", True)]
+        return dataclasses.replace(self, **{f.name: f.default for f in host_only})
 
     def updates(self, uses_discriminator: bool) -> int:
         """Number of parameter updates a run makes: `steps`, halved for FactorVAE under "global_step"."""

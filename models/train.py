@@ -21,17 +21,8 @@ import numpy as np
 
 from models import checkpoint
 from models.config import ReplicaSpec, TrainConfig
-from models.objectives import OBJECTIVES
+from models.objectives import Objective, objective_named
 from models.step import Observe, Program, TrainState, run_keys
-
-# Config fields that only the host loop reads: programs compiled for one value serve all others.
-_HOST_ONLY_FIELDS = (
-    "steps",
-    "checkpoint_every",
-    "log_every",
-    "factor_vae_step_semantics",
-    "represent_batch_size",
-)
 
 
 class TrainingData(Protocol):
@@ -77,33 +68,28 @@ class _RunLog:
 
 @functools.lru_cache(maxsize=8)
 def _program(
-    objective: str,
+    objective: Objective,
     config: TrainConfig,
     observe: Observe,
     observation_shape: tuple[int, int, int],
     dataset_size: int,
 ) -> Program:
-    return Program(OBJECTIVES[objective], config, observe, observation_shape, dataset_size)
+    return Program(objective, config, observe, observation_shape, dataset_size)
 
 
-def compiled_program(dataset: TrainingData, objective: str, config: TrainConfig) -> Program:
-    """The (cached) compiled program for a data set, objective and config resolved for the default backend."""
-    resolved = config.resolved(jax.default_backend())
-    program_config = dataclasses.replace(
-        resolved, **{f: TrainConfig.__dataclass_fields__[f].default for f in _HOST_ONLY_FIELDS}
-    )
+def compiled_program(dataset: TrainingData, objective: str | Objective, config: TrainConfig) -> Program:
+    """The (cached) compiled program for a data set, objective (or its name) and config resolved for the
+    default backend."""
     return _program(
-        objective,
-        program_config,
+        objective_named(objective),
+        config.resolved(jax.default_backend()).for_program(),
         dataset.jax_observations,
         tuple(dataset.observation_shape),
         int(dataset.images.shape[0]),
     )
 
 
-def _validate(dataset: TrainingData, objective: str, replicas: Sequence[ReplicaSpec]) -> None:
-    if objective not in OBJECTIVES:
-        raise ValueError(f"unknown objective {objective!r}; choose one of {sorted(OBJECTIVES)}")
+def _validate(dataset: TrainingData, replicas: Sequence[ReplicaSpec]) -> None:
     if not replicas:
         raise ValueError("train_replicas needs at least one ReplicaSpec")
     ids = [spec.run_id for spec in replicas]
@@ -116,7 +102,7 @@ def _validate(dataset: TrainingData, objective: str, replicas: Sequence[ReplicaS
 
 def train_replicas(
     dataset: TrainingData,
-    objective: str,
+    objective: str | Objective,
     replicas: Sequence[ReplicaSpec],
     config: TrainConfig,
     checkpoint_root: Path | None = None,
@@ -128,9 +114,11 @@ def train_replicas(
     `config.checkpoint_every` updates, resumes from there when it is trained again (in any job, next to any
     replicas), and exports its final parameters; a run that already finished is loaded, not retrained.
     `progress(done, total)` is called after each host call with updates done and to do over all replicas.
+    `objective` is a name of `OBJECTIVES` or an Objective (e.g. with other fixed hyperparameters).
     """
-    _validate(dataset, objective, replicas)
-    target = config.updates(OBJECTIVES[objective].uses_discriminator)
+    objective = objective_named(objective)
+    _validate(dataset, replicas)
+    target = config.updates(objective.uses_discriminator)
     root = Path(checkpoint_root) if checkpoint_root is not None else None
     finished: dict[str, RunResult] = {}
     if root is not None:
@@ -167,7 +155,7 @@ def _initial_states(
 
 def _train_pending(
     dataset: TrainingData,
-    objective: str,
+    objective: Objective,
     specs: Sequence[ReplicaSpec],
     config: TrainConfig,
     target: int,

@@ -24,6 +24,7 @@ PARTITION_COLUMNS = ("dataset", "objective")
 PARTITION_SCHEMA = pa.schema([pa.field(c, pa.string(), nullable=False) for c in PARTITION_COLUMNS])
 FILE_GLOB = "dataset=*/objective=*/*.parquet"
 TEMP_SUFFIX = ".inprogress"
+TEMP_GLOB = f"*/dataset=*/objective=*/.*{TEMP_SUFFIX}"  # every table's interrupted writes, from the root
 
 
 def _safe(kind: str, value: str) -> str:
@@ -73,3 +74,20 @@ def committed_files(store_root: str | Path, table: str) -> list[Path]:
     table_schema(table)
     root = Path(store_root) / table
     return sorted(p for p in root.glob(FILE_GLOB) if not p.name.startswith("."))
+
+
+def partition_of(path: str | Path) -> tuple[str, str]:
+    """(data set, objective) of a file in the store, read back from its two hive directory names."""
+    path = Path(path)
+    values = []
+    for directory, column in zip((path.parent.parent.name, path.parent.name), PARTITION_COLUMNS, strict=True):
+        key, _, value = directory.partition("=")
+        if key != column or not value:
+            raise SchemaError(f"{path} is not under <table>/dataset=<name>/objective=<name>/", column, path)
+        values.append(value)
+    return values[0], values[1]
+
+
+def job_id_of(path: str | Path) -> str:
+    """The job id in a committed file name `job-<job_id>.parquet` (the inverse of `file_name`)."""
+    return Path(path).name.removeprefix("job-").removesuffix(".parquet")

@@ -18,6 +18,7 @@ from results_schema.layout import (
     committed_files,
     file_schema,
     job_path,
+    partition_of,
     temp_name,
 )
 from results_schema.schemas import table_schema
@@ -132,7 +133,6 @@ def _diagnose(files: list[Path], name: str) -> None:
                 )
         for field in (f for f in expected if f.name not in rows.column_names):
             rows = rows.append_column(field, pa.nulls(rows.num_rows, field.type))
-        for directory in (path.parent.parent.name, path.parent.name):
-            column, value = directory.split("=", 1)
+        for column, value in zip(PARTITION_COLUMNS, partition_of(path), strict=True):
             rows = rows.append_column(column, pa.array([value] * rows.num_rows, pa.string()))
         validate(rows, name, path)

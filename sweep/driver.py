@@ -21,7 +21,6 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from sweep.config import to_plain
 from sweep.errors import SweepConfigError
 from sweep.grid import RunSpec, expand_grid
 from sweep.launcher import replicas_per_job, resolve_platform, throughput
@@ -105,9 +104,11 @@ def _warn_if_long(root: DictConfig, jobs: Sequence[Job], platform: str) -> None:
     """Warn (stderr) when the plan's device-hours for the remaining runs exceed a day on this platform."""
     from sweep.plan import device_hours, evaluation_scope
 
-    rate = throughput(platform)
-    priced = evaluation_scope(to_plain(root.metrics), rate) is None
-    hours = device_hours(jobs, int(root.train.steps), int(root.train.batch_size), rate, priced)
+    if not jobs:
+        return
+    rate, base = throughput(platform), jobs[0].runs[0].base
+    priced = evaluation_scope(base.metrics, rate) is None
+    hours = device_hours(jobs, base.train.steps, base.train.batch_size, rate, priced)
     if hours is not None and hours > WARN_DEVICE_HOURS:
         runs = sum(len(j.runs) for j in jobs)
         print(f"warning: the {runs} runs to do are planned at {hours:,.1f} device-hours on {platform} "

@@ -8,27 +8,25 @@ checkpointed ones. A run of the paper's grid also carries disentanglement_lib's 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 from omegaconf import DictConfig, ListConfig
 
-from sweep.config import compose_bases, compose_config, to_plain
+import study
+from sweep.config import compose_bases, compose_config, to_plain, to_typed
 from sweep.errors import SweepConfigError
 
-# disentanglement_lib unsupervised_study_v1:
-# model_num = dataset_idx*1800 + (objective_idx*6 + strength_idx)*50 + seed.
-STUDY_DATASETS = ("dsprites", "color_dsprites", "noisy_dsprites", "scream_dsprites", "smallnorb", "cars3d",
-                  "shapes3d")
-STUDY_OBJECTIVES = ("beta_vae", "factor_vae", "dip_vae_i", "dip_vae_ii", "beta_tc_vae", "annealed_vae")
-STUDY_SEEDS = 50
-STUDY_STRENGTHS_PER_OBJECTIVE = 6
-# Training keys that change speed, never results: not in the run_id, so tuning them does not restart a sweep.
-HOST_LOOP_KEYS = ("checkpoint_every", "steps_per_call", "loop_form", "conv_impl", "represent_batch_size")
+if TYPE_CHECKING:
+    from evaluation import MetricsConfig
+    from models import Objective, TrainConfig
+    from models.objectives import ObjectiveConfig
 
 
 def code_version() -> str:
@@ -41,24 +39,44 @@ def code_version() -> str:
 
 @dataclass(frozen=True)
 class RunBase:
-    """What the runs of one (data set, objective) share: the resolved config sections shaping results."""
+    """What the runs of one (data set, objective) share: the typed config sections that shape results."""
 
     dataset: str
     objective: str
     strength_name: str
     study_strengths: tuple[float, ...]
-    config: dict  # plain {"dataset", "model", "train", "metrics", "heldout"} sections
+    dataset_config: dict  # the `dataset` group: name, `procedural` and loader options
+    model: ObjectiveConfig
+    train: TrainConfig
+    metrics: MetricsConfig
+    heldout_observations: int  # observations averaged by the model-based scores
+
+    def engine_objective(self) -> Objective:
+        """The objective this base trains, with the config's fixed hyperparameters."""
+        from models import OBJECTIVES
+
+        return OBJECTIVES[self.objective].with_hyperparameters(self.model.hyperparameters)
 
     def identity(self) -> str:
-        """Canonical JSON of everything but seed and strength that determines a run's results."""
-        per_run = (self.strength_name, "study_strengths")
-        model = {k: v for k, v in self.config["model"].items() if k not in per_run}
-        train = {k: v for k, v in self.config["train"].items() if k not in HOST_LOOP_KEYS}
+        """Canonical JSON of everything but seed and strength that determines a run's results. A fixed
+        hyperparameter enters only when it differs from the study's value, so the study's ids never change."""
+        model = {"name": self.objective, "strength_name": self.strength_name,
+                 **self.engine_objective().changed_hyperparameters()}
         return json.dumps(
-            {"code": code_version(), "dataset": self.config["dataset"], "model": model,
-             "train": train, "metrics": self.config["metrics"], "heldout": self.config["heldout"]},
+            {"code": code_version(), "dataset": self.dataset_config, "model": model,
+             "train": self.train.identity(), "metrics": self.metrics.to_dict(),
+             "heldout": {"observations": self.heldout_observations}},
             sort_keys=True,
         )
+
+    def config_json(self, strength: float, seed: int) -> str:
+        """The resolved config of one run of this base, as JSON (the `config_json` column)."""
+        model = {"name": self.objective, "strength_name": self.strength_name, self.strength_name: strength,
+                 "hyperparameters": dataclasses.asdict(self.model.hyperparameters)}
+        return json.dumps({"dataset": self.dataset_config, "model": model,
+                           "train": dataclasses.asdict(self.train), "metrics": self.metrics.to_dict(),
+                           "heldout": {"observations": self.heldout_observations}, "seed": seed},
+                          sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -73,17 +91,6 @@ class RunSpec:
     strength: float
     seed: int
     base: RunBase
-
-
-def model_num(dataset: str, objective: str, strength_idx: int | None, seed: int) -> int | None:
-    """disentanglement_lib's model_num of a run of the paper's grid, or None for a run outside that grid."""
-    if (dataset not in STUDY_DATASETS or objective not in STUDY_OBJECTIVES or strength_idx is None
-            or not 0 <= seed < STUDY_SEEDS):
-        return None
-    per_objective = STUDY_STRENGTHS_PER_OBJECTIVE * STUDY_SEEDS
-    return (STUDY_DATASETS.index(dataset) * len(STUDY_OBJECTIVES) * per_objective
-            + (STUDY_OBJECTIVES.index(objective) * STUDY_STRENGTHS_PER_OBJECTIVE + strength_idx) * STUDY_SEEDS
-            + seed)
 
 
 def run_id_of(identity: str, strength: float, seed: int) -> str:
@@ -126,7 +133,7 @@ def _strengths(objective: str, strength_name: str, values) -> list[float]:
     if not out or bad:
         raise SweepConfigError(f"invalid strengths for {objective}: {strength_name} must be finite and >= 0 "
                                f"(got {list(values)}); fix grid.strengths.{objective} or the model's "
-                               "study_strengths")
+                               "the study's strengths")
     if len(set(out)) != len(out):
         raise SweepConfigError(f"invalid strengths for {objective}: a value is listed twice in {out}")
     return out
@@ -147,24 +154,51 @@ def grid_axes(root: DictConfig) -> tuple[list[str], list[str], dict | None, list
     return datasets, objectives, strengths, _seeds(grid.seeds)
 
 
+def run_base(dataset: str, objective: str, cfg: DictConfig) -> RunBase:
+    """The typed base of one composed (data set, objective) config; invalid values are a SweepConfigError."""
+    from models import OBJECTIVES
+
+    engine = OBJECTIVES[objective]
+    heldout = cfg.heldout.observations
+    if not isinstance(heldout, int) or isinstance(heldout, bool) or heldout < 2:
+        raise SweepConfigError(f"heldout.observations must be an integer >= 2, got {heldout!r}")
+    typed, problems = {}, []
+    for section in ("model", "train", "metrics"):
+        try:
+            typed[section] = _metrics_TEMP(cfg) if section == "metrics" else to_typed(cfg, section)
+        except SweepConfigError as err:
+            problems.append(str(err))
+    if len(problems) == 1:
+        raise SweepConfigError(problems[0])
+    if problems:
+        raise SweepConfigError("the configuration is invalid:\n  - " + "\n  - ".join(problems))
+    return RunBase(dataset, objective, engine.strength_name,
+                   tuple(_strengths(objective, engine.strength_name, engine.study_strengths)),
+                   to_plain(cfg.dataset), typed["model"], typed["train"], typed["metrics"], heldout)
+
+
+def _metrics_TEMP(cfg):
+    from evaluation import MetricsConfig
+    try:
+        return MetricsConfig.from_dict(to_plain(cfg.metrics))
+    except (TypeError, ValueError) as err:
+        raise SweepConfigError(f"invalid metrics config: {err}") from None
+
+
 def expand_bases(bases: dict[tuple[str, str], DictConfig], strengths: dict | None, seeds: Sequence[int]
                  ) -> list[RunSpec]:
     """All runs of the grid in model_num order: data set, objective (the bases' order), strength, seed."""
     runs = []
     for (dataset, objective), cfg in bases.items():
-        plain = {k: to_plain(cfg[k]) for k in ("dataset", "model", "train", "metrics", "heldout")}
-        name = plain["model"]["strength_name"]
-        study = tuple(_strengths(objective, name, plain["model"]["study_strengths"]))
-        base = RunBase(dataset, objective, name, study, plain)
+        base = run_base(dataset, objective, cfg)
         identity = base.identity()
-        chosen = study if strengths is None or objective not in strengths else _strengths(
-            objective, name, strengths[objective])
+        chosen = base.study_strengths if strengths is None or objective not in strengths else _strengths(
+            objective, base.strength_name, strengths[objective])
         for strength in chosen:
-            idx = study.index(strength) if strength in study else None
             for seed in seeds:
                 runs.append(RunSpec(run_id_of(identity, strength, seed),
-                                    model_num(dataset, objective, idx, seed),
-                                    dataset, objective, name, strength, seed, base))
+                                    study.model_num(dataset, objective, strength, seed),
+                                    dataset, objective, base.strength_name, strength, seed, base))
     return runs
 
 

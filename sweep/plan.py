@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from omegaconf import DictConfig
 
-from sweep.config import to_plain
 from sweep.grid import RunSpec
 from sweep.launcher import Throughput
 from sweep.packing import Job
+
+if TYPE_CHECKING:
+    from evaluation import MetricsConfig
 
 # Metric settings that change how fast an evaluation runs, not how much it computes.
 _SPEED_ONLY_METRIC_KEYS = ("n_jobs", "encode_batch_size")
@@ -33,16 +36,16 @@ def device_hours(
     return (train + evaluation) / 3600.0
 
 
-def evaluation_scope(metrics: dict, rate: Throughput) -> str | None:
+def evaluation_scope(metrics: MetricsConfig, rate: Throughput) -> str | None:
     """Why the estimate leaves evaluation out (None: it includes it). conf/throughput.yaml's figure was
     measured at the study's metric settings, so it prices no other profile (smaller sizes, LightGBM, fewer
     metrics)."""
-    from evaluation import MetricsConfig
+    from evaluation import MetricsConfig as Metrics
 
     if rate.eval_seconds_per_run is None:
         return "evaluation not benchmarked there"
-    study = MetricsConfig.study().to_dict()
-    chosen = MetricsConfig.from_dict(metrics).to_dict()
+    study = Metrics.study().to_dict()
+    chosen = metrics.to_dict()
     if any(chosen[k] != study[k] for k in study if k not in _SPEED_ONLY_METRIC_KEYS):
         return "evaluation not estimated: its figure is for the study's metric settings, this grid's differ"
     return None
@@ -52,7 +55,7 @@ def summarize(root: DictConfig, runs: Sequence[RunSpec], jobs: Sequence[Job], pl
               rate: Throughput) -> dict:
     """The plan as JSON-ready data: counts by data set, objective and strength, jobs, device-hour estimate."""
     by_strength = Counter((r.objective, r.strength_name, r.strength) for r in runs)
-    scope = evaluation_scope(to_plain(root.metrics), rate)
+    scope = evaluation_scope(runs[0].base.metrics, rate) if runs else None
     return {
         "grid": root.grid.name,
         "runs": len(runs),

@@ -1,4 +1,7 @@
-"""Checks made before any job starts: a sweep is refused with one clear message, not failed job by job."""
+"""Checks made before any job starts: a sweep is refused with one clear message, not failed job by job.
+
+Config values need no check here: the typed configs refused them when the grid was expanded.
+"""
 
 from __future__ import annotations
 
@@ -11,29 +14,6 @@ from omegaconf import DictConfig
 
 from sweep.errors import SweepConfigError
 from sweep.grid import RunSpec
-from sweep.runner import train_config
-
-
-def check_engines(runs: Sequence[RunSpec]) -> list[str]:
-    """What the engines would refuse: unknown objectives, a strength name they lack, bad train/metric keys."""
-    from evaluation import MetricsConfig
-    from models import OBJECTIVES
-
-    problems = []
-    for base in {id(r.base): r.base for r in runs}.values():
-        objective = OBJECTIVES.get(base.objective)
-        if objective is None:
-            problems.append(f"objective {base.objective!r} is not implemented; "
-                            f"models has {sorted(OBJECTIVES)}")
-        elif objective.strength_name != base.strength_name:
-            problems.append(f"conf/model/{base.objective}.yaml calls the strength {base.strength_name!r}, "
-                            f"but models uses {objective.strength_name!r}")
-        for section, build in (("train", train_config), ("metrics", MetricsConfig.from_dict)):
-            try:
-                build(base.config[section])
-            except (TypeError, ValueError) as err:
-                problems.append(f"invalid {section} config: {err}")
-    return sorted(set(problems))
 
 
 def check_data(datasets: Sequence[str], data_dir: str | None) -> list[str]:
@@ -71,7 +51,7 @@ def size_text(size: float) -> str:
 
 def preflight(root: DictConfig, runs: Sequence[RunSpec], out: Path, new_runs: int) -> None:
     """Refuse the sweep, naming every problem at once, unless engines, data and output directory are ready."""
-    problems = [*check_engines(runs), *check_data(sorted({r.dataset for r in runs}), root.data_dir),
+    problems = [*check_data(sorted({r.dataset for r in runs}), root.data_dir),
                 *check_out_dir(out, new_runs, int(root.disk.checkpoint_mib_per_run * 2**20))]
     if problems:
         raise SweepConfigError("the sweep cannot start:\n  - " + "\n  - ".join(problems))

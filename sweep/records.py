@@ -35,9 +35,7 @@ def keys(spec: RunSpec) -> dict:
 
 def run_config_json(spec: RunSpec) -> str:
     """The run's resolved config (its base with the strength and seed filled in) as JSON."""
-    config = dict(spec.base.config)
-    config["model"] = {**config["model"], spec.strength_name: spec.strength}
-    return json.dumps({**config, "seed": spec.seed}, sort_keys=True)
+    return spec.base.config_json(spec.strength, spec.seed)
 
 
 def _finite_or_none(value: float | None) -> float | None:

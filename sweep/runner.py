@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import os
 import socket
 import time
@@ -19,14 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sweep.grid import RunSpec
+from sweep.grid import RunBase, RunSpec
 from sweep.packing import Job
 from sweep.records import curve_rows, failed_rows, run_row, score_rows
-
-if TYPE_CHECKING:
-    from models import TrainConfig
 
 REPRESENTATIONS = ("mean", "sampled")
 RUNNING_DIR = "running"
@@ -104,26 +100,6 @@ def _dataset(name: str, data_dir: str | None, procedural: bool | None, options: 
     return load_dataset(name, data_dir, procedural=procedural, **dict(options))
 
 
-def train_config(section: dict) -> TrainConfig:
-    """models.TrainConfig from the `train` config section, naming any key it does not know."""
-    from models import TrainConfig
-
-    known = {f.name for f in dataclasses.fields(TrainConfig)}
-    unknown = sorted(set(section) - known)
-    if unknown:
-        raise ValueError(f"train config has unknown key(s) {unknown}; "
-                         f"models.TrainConfig knows {sorted(known)}")
-    for name in ("learning_rate", "discriminator_learning_rate", "adam_eps"):
-        value = section.get(name)
-        if value is not None and not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-            raise ValueError(f"train.{name} must be a positive finite number, got {value!r}")
-    for name in ("adam_b1", "adam_b2", "discriminator_b1", "discriminator_b2"):
-        value = section.get(name)
-        if value is not None and not (isinstance(value, int | float) and 0 <= value < 1):
-            raise ValueError(f"train.{name} must lie in [0, 1), got {value!r}")
-    return TrainConfig(**section)
-
-
 def run_job(job: Job, ctx: JobContext, map_fn: Callable | None = None) -> dict[str, list[dict]]:
     """Train and evaluate one job; return its rows per table. Only transient errors escape (Ray retries)."""
     from models.host_memory import keep_scratch_memory
@@ -165,17 +141,17 @@ def _train_and_evaluate(job: Job, ctx: JobContext, map_fn: Callable | None,
     """The job's work: train (or resume) the replicas, evaluate the converged ones, build the rows."""
     from models import ReplicaSpec, train_replicas
 
-    config = job.runs[0].base.config
-    training = train_config(config["train"])
-    data = _dataset(job.dataset, ctx.data_dir, config["dataset"].get("procedural"),
-                    dataset_options(config["dataset"]))
+    base = job.runs[0].base
+    training = base.train
+    data = _dataset(job.dataset, ctx.data_dir, base.dataset_config.get("procedural"),
+                    dataset_options(base.dataset_config))
     specs = {r.run_id: r for r in job.runs}
     replicas = [ReplicaSpec(r.run_id, r.seed, r.strength) for r in job.runs]
-    results = train_replicas(data, job.objective, replicas, training, ctx.checkpoint_root(),
+    results = train_replicas(data, base.engine_objective(), replicas, training, ctx.checkpoint_root(),
                              progress=progress)
     converged = [res for res in results if res.status == "done"]
     start = time.perf_counter()
-    scores = _evaluate(data, [(specs[r.run_id], r.params) for r in converged], training, config, map_fn,
+    scores = _evaluate(data, [(specs[r.run_id], r.params) for r in converged], base, map_fn,
                        ctx.fit_processes)
     rows = {"runs": [], "train_curves": [], "scores": scores}
     eval_seconds = (time.perf_counter() - start) / len(converged) if converged else None
@@ -191,19 +167,19 @@ def _train_and_evaluate(job: Job, ctx: JobContext, map_fn: Callable | None,
     return rows
 
 
-def _evaluate(data, runs: list[tuple[RunSpec, Any]], training: TrainConfig, config: dict,
-              map_fn: Callable | None, fit_processes: int | None) -> list[dict]:
+def _evaluate(data, runs: list[tuple[RunSpec, Any]], base: RunBase, map_fn: Callable | None,
+              fit_processes: int | None) -> list[dict]:
     """Score rows of converged runs (spec, params): every metric on both representations, plus the
     model-based scores on held-out observations. All runs are scored together on the same samples.
     Without a `map_fn`, the fits run in `metrics.n_jobs` local processes, or `fit_processes` if it is null."""
     import numpy as np
 
-    from evaluation import MetricsConfig, ScoreRecord, evaluate
+    from evaluation import ScoreRecord, evaluate
     from models import heldout_scores, represent_fn
 
     if not runs:
         return []
-    metrics = MetricsConfig.from_dict(config["metrics"])
+    metrics, training = base.metrics, base.train
     if metrics.n_jobs is None:
         metrics = dataclasses.replace(metrics, n_jobs=fit_processes)
     seed = metrics.sample_seed if metrics.sample_seed is not None else 0
@@ -214,7 +190,7 @@ def _evaluate(data, runs: list[tuple[RunSpec, Any]], training: TrainConfig, conf
         per_run = evaluate(data, represent, metrics.for_representation(kind), seed, map_fn=map_fn)
         for spec, records in zip(specs, per_run, strict=True):
             rows += score_rows(spec, kind, records, seed)
-    size = int(config["heldout"]["observations"])
+    size = base.heldout_observations
     observations = data.sample_observations(size, np.random.default_rng(seed))
     for spec, scores in zip(specs, heldout_scores(params, training, observations, seed=seed), strict=True):
         records = [ScoreRecord("model", name, value, {"num_observations": size})

@@ -38,12 +38,12 @@ from results_schema import (
     validate,
     write_table,
 )
+from results_schema.layout import TEMP_GLOB, job_id_of, partition_of
 from sweep.errors import StoreError
 
 COMMIT_TABLE = "runs"
 DATA_TABLES = ("scores", "train_curves")
 WRITE_ORDER = (*DATA_TABLES, COMMIT_TABLE)
-TEMP_GLOB = "*/dataset=*/objective=*/.*.inprogress"
 JOURNAL_GLOB = ".compact-*.json"
 
 
@@ -133,9 +133,9 @@ def drop_rows(root: Path, name: str, doomed: Mapping[Path, set[str]]) -> int:
         if kept.num_rows == 0:
             path.unlink()
         else:
-            dataset, objective = _partition(path)
+            dataset, objective = partition_of(path)
             write_table(root, name, _with_partition(kept, dataset, objective), dataset=dataset,
-                        objective=objective, job_id=_job_id(path))
+                        objective=objective, job_id=job_id_of(path))
     return removed
 
 
@@ -233,7 +233,7 @@ def _key(path: Path) -> tuple[str, str, str]:
 def _read_valid(path: Path, name: str) -> pa.Table:
     """One committed file's rows, validated against table `name` (partition columns from its directories)."""
     rows = _read_file(path, name)
-    dataset, objective = _partition(path)
+    dataset, objective = partition_of(path)
     return validate(_with_partition(rows, dataset, objective), name, path)
 
 
@@ -262,9 +262,9 @@ def compact(root: Path) -> CompactionReport:
     recover(root)
     before = {name: len(committed_files(root, name)) for name in WRITE_ORDER}
     rows = {name: 0 for name in WRITE_ORDER}
-    partitions = sorted({_partition(p) for p in committed_files(root, COMMIT_TABLE)})
+    partitions = sorted({partition_of(p) for p in committed_files(root, COMMIT_TABLE)})
     for dataset, objective in partitions:
-        sources = {name: [p for p in committed_files(root, name) if _partition(p) == (dataset, objective)]
+        sources = {name: [p for p in committed_files(root, name) if partition_of(p) == (dataset, objective)]
                    for name in WRITE_ORDER}
         if len(sources[COMMIT_TABLE]) > 1:
             _compact_partition(root, dataset, objective, sources)
@@ -319,16 +319,6 @@ def _with_partition(rows: pa.Table, dataset: str, objective: str) -> pa.Table:
     n = rows.num_rows
     return rows.append_column("dataset", pa.array([dataset] * n, pa.string())).append_column(
         "objective", pa.array([objective] * n, pa.string()))
-
-
-def _partition(path: Path) -> tuple[str, str]:
-    """(data set, objective) of a store file, from its hive directory names."""
-    return path.parent.parent.name.split("=", 1)[1], path.parent.name.split("=", 1)[1]
-
-
-def _job_id(path: Path) -> str:
-    """The job id in a committed file name `job-<id>.parquet`."""
-    return path.name.removeprefix("job-").removesuffix(".parquet")
 
 
 def _write_atomic(path: Path, content: dict) -> None:

@@ -12,21 +12,20 @@ from tqdm import tqdm
 from sweep.config import compose_config
 from sweep.errors import SweepConfigError
 from sweep.grid import RunSpec, expand_bases
-from sweep.runner import dataset_options, train_config, use_compilation_cache
+from sweep.runner import dataset_options, use_compilation_cache
 
 
 def single_run(overrides: Sequence[str]) -> tuple[RunSpec, DictConfig]:
-    """The run the overrides name (model, its strength key, dataset, seed) and the composed root config.
+    """The run the overrides name (model, `model.strength`, dataset, seed) and the composed root config.
 
     The run_id is the one the same run has inside any sweep, so `run` later reuses this checkpoint.
     """
     root = compose_config(overrides)
-    strength_name = root.model.strength_name
     seed = root.seed
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise SweepConfigError(f"seed must be a non-negative integer, got {seed!r}")
     [spec] = expand_bases({(root.dataset.name, root.model.name): root},
-                          {root.model.name: [root.model[strength_name]]}, [seed])
+                          {root.model.name: [root.model.strength]}, [seed])
     return spec, root
 
 
@@ -35,20 +34,20 @@ def train_one(overrides: Sequence[str], show_progress: bool = True) -> dict:
     from data import load_dataset
     from models import ReplicaSpec, train_replicas
     from models.host_memory import keep_scratch_memory
-    from sweep.preflight import check_data, check_engines, check_out_dir
+    from sweep.preflight import check_data, check_out_dir
 
     keep_scratch_memory()  # before JAX starts
     spec, root = single_run(overrides)
     out = Path(root.out).resolve()
-    problems = [*check_engines([spec]), *check_data([spec.dataset], root.data_dir), *check_out_dir(out, 1, 0)]
+    problems = [*check_data([spec.dataset], root.data_dir), *check_out_dir(out, 1, 0)]
     if problems:
         raise SweepConfigError("the run cannot start:\n  - " + "\n  - ".join(problems))
     if root.compilation_cache:
         use_compilation_cache(str(Path(root.compilation_cache).resolve()))
-    config = spec.base.config
-    training = train_config(config["train"])
-    data = load_dataset(spec.dataset, root.data_dir, procedural=config["dataset"].get("procedural"),
-                        **dict(dataset_options(config["dataset"])))
+    base = spec.base
+    training = base.train
+    data = load_dataset(spec.dataset, root.data_dir, procedural=base.dataset_config.get("procedural"),
+                        **dict(dataset_options(base.dataset_config)))
     bar = tqdm(total=training.steps, unit="step", desc=f"{spec.objective} {spec.run_id}",
                disable=not show_progress)
 
@@ -57,8 +56,9 @@ def train_one(overrides: Sequence[str], show_progress: bool = True) -> dict:
         bar.update(step - bar.n)
 
     try:
-        [result] = train_replicas(data, spec.objective, [ReplicaSpec(spec.run_id, spec.seed, spec.strength)],
-                                  training, out / "checkpoints", progress=progress)
+        replica = ReplicaSpec(spec.run_id, spec.seed, spec.strength)
+        [result] = train_replicas(data, base.engine_objective(), [replica], training, out / "checkpoints",
+                                  progress=progress)
     finally:
         bar.close()
     log = out / "logs" / f"{spec.run_id}.jsonl"

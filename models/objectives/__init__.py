@@ -1,7 +1,7 @@
 """The study's six objectives, by name."""
 
 from models.objectives.annealed_vae import ANNEALED_VAE
-from models.objectives.base import Objective, RegularizerInputs
+from models.objectives.base import NoHyperparameters, Objective, ObjectiveConfig, RegularizerInputs
 from models.objectives.beta_tc_vae import BETA_TC_VAE
 from models.objectives.beta_vae import BETA_VAE
 from models.objectives.dip_vae_i import DIP_VAE_I
@@ -13,4 +13,20 @@ OBJECTIVES: dict[str, Objective] = {
     for objective in (BETA_VAE, ANNEALED_VAE, FACTOR_VAE, BETA_TC_VAE, DIP_VAE_I, DIP_VAE_II)
 }
 
-__all__ = ["OBJECTIVES", "Objective", "RegularizerInputs"]
+__all__ = [
+    "OBJECTIVES",
+    "NoHyperparameters",
+    "Objective",
+    "ObjectiveConfig",
+    "RegularizerInputs",
+    "objective_named",
+]
+
+
+def objective_named(objective: str | Objective) -> Objective:
+    """The objective itself, or the one of that name (ValueError naming the known ones)."""
+    if isinstance(objective, Objective):
+        return objective
+    if objective not in OBJECTIVES:
+        raise ValueError(f"unknown objective {objective!r}; choose one of {sorted(OBJECTIVES)}")
+    return OBJECTIVES[objective]

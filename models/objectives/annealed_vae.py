@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import jax
 import jax.numpy as jnp
 
@@ -17,10 +19,14 @@ def annealed_vae_regularizer(
     return gamma * jnp.abs(inputs.kl - capacity), {}
 
 
-ANNEALED_VAE = Objective(
-    "annealed_vae",
-    "c_max",
-    (5.0, 10.0, 25.0, 50.0, 75.0, 100.0),
-    annealed_vae_regularizer,
-    fixed_params={"gamma": 1000.0, "iteration_threshold": 100_000},
+@dataclass(frozen=True)
+class AnnealedVAEHyperparameters:
+    """disentanglement_lib's fixed values: γ = 1000, capacity reaching c_max after 100,000 updates."""
+
+    gamma: float = 1000.0
+    iteration_threshold: int = 100_000
+
+
+ANNEALED_VAE = Objective.of_study(
+    "annealed_vae", annealed_vae_regularizer, hyperparameters=AnnealedVAEHyperparameters()
 )

@@ -1,12 +1,16 @@
-"""What an objective is: a named regularizer on top of the shared VAE core, with the study's strength grid."""
+"""What an objective is: a named regularizer on top of the shared VAE core, with its swept strength and the
+hyperparameters the study holds fixed."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import jax
+
+from study import study_objective
 
 
 class RegularizerInputs(NamedTuple):
@@ -26,21 +30,56 @@ Regularizer = Callable[..., tuple[jax.Array, dict[str, jax.Array]]]
 
 
 @dataclass(frozen=True)
-class Objective:
-    """One of the study's objectives.
+class NoHyperparameters:
+    """The hyperparameters of an objective whose only knob is its strength."""
 
-    `regularizer(inputs, **fixed_params)` returns the regularizer added to the reconstruction loss and any
-    extra log terms (e.g. `tc`). `strength_name` is the swept hyperparameter, `study_strengths` its six values
-    in the paper, `fixed_params` the hyperparameters the study holds fixed.
+
+@dataclass(frozen=True)
+class Objective:
+    """One objective.
+
+    `regularizer(inputs, **hyperparameters' fields)` returns the regularizer added to the reconstruction
+    loss and any extra log terms (e.g. `tc`). `strength_name` is the swept hyperparameter and
+    `study_strengths` its values in the paper; `hyperparameters` is a frozen dataclass of the values the study
+    holds fixed, which is also the schema Hydra checks `model.hyperparameters.*` overrides against.
     """
 
     name: str
     strength_name: str
     study_strengths: tuple[float, ...]
     regularizer: Regularizer
-    fixed_params: Mapping[str, float] = field(default_factory=dict)
+    hyperparameters: Any = NoHyperparameters()
     uses_discriminator: bool = False
+
+    @classmethod
+    def of_study(cls, name: str, regularizer: Regularizer, **options: Any) -> Objective:
+        """An objective of the study, its strength name and values taken from the study's vocabulary."""
+        entry = study_objective(name)
+        return cls(name, entry.strength_name, entry.strengths, regularizer, **options)
 
     def regularize(self, inputs: RegularizerInputs) -> tuple[jax.Array, dict[str, jax.Array]]:
         """The regularizer and extra log terms for one replica's step."""
-        return self.regularizer(inputs, **self.fixed_params)
+        return self.regularizer(inputs, **vars(self.hyperparameters))
+
+    def with_hyperparameters(self, values: Mapping[str, Any] | Any) -> Objective:
+        """This objective with other fixed hyperparameters: a mapping of changed fields, or an instance."""
+        if isinstance(values, Mapping):
+            values = dataclasses.replace(self.hyperparameters, **values)
+        if type(values) is not type(self.hyperparameters):
+            raise ValueError(f"{self.name} takes {type(self.hyperparameters).__name__}, got {values!r}")
+        return dataclasses.replace(self, hyperparameters=values)
+
+    def changed_hyperparameters(self) -> dict[str, Any]:
+        """The hyperparameters unlike the study's values: they enter the run_id, the defaults do not."""
+        default = type(self.hyperparameters)()
+        return {k: v for k, v in vars(self.hyperparameters).items() if getattr(default, k) != v}
+
+
+@dataclass(frozen=True)
+class ObjectiveConfig:
+    """The `model` config group: which objective, the strength of a single run (`python -m sweep train`)
+    and the hyperparameters the study holds fixed (the objective's dataclass; see sweep/config.py)."""
+
+    name: str
+    strength: float
+    hyperparameters: Any = NoHyperparameters()

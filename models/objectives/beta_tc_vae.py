@@ -16,4 +16,4 @@ def beta_tc_vae_regularizer(inputs: RegularizerInputs) -> tuple[jax.Array, dict[
     return inputs.kl + (inputs.strength - 1.0) * tc, {"tc": tc, "tc_normalized": normalized}
 
 
-BETA_TC_VAE = Objective("beta_tc_vae", "beta", (1.0, 2.0, 4.0, 6.0, 8.0, 10.0), beta_tc_vae_regularizer)
+BETA_TC_VAE = Objective.of_study("beta_tc_vae", beta_tc_vae_regularizer)

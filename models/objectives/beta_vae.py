@@ -12,4 +12,4 @@ def beta_vae_regularizer(inputs: RegularizerInputs) -> tuple[jax.Array, dict[str
     return inputs.strength * inputs.kl, {}
 
 
-BETA_VAE = Objective("beta_vae", "beta", (1.0, 2.0, 4.0, 6.0, 8.0, 16.0), beta_vae_regularizer)
+BETA_VAE = Objective.of_study("beta_vae", beta_vae_regularizer)

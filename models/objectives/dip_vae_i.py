@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import jax
 
 from models.losses import covariance, dip_penalty
@@ -17,10 +19,11 @@ def dip_vae_i_regularizer(
     return inputs.kl + penalty, {}
 
 
-DIP_VAE_I = Objective(
-    "dip_vae_i",
-    "lambda_od",
-    (1.0, 2.0, 5.0, 10.0, 20.0, 50.0),
-    dip_vae_i_regularizer,
-    fixed_params={"lambda_d_factor": 10.0},
-)
+@dataclass(frozen=True)
+class DipVAEIHyperparameters:
+    """disentanglement_lib's fixed value: λ_d = 10·λ_od for DIP-VAE-I."""
+
+    lambda_d_factor: float = 10.0
+
+
+DIP_VAE_I = Objective.of_study("dip_vae_i", dip_vae_i_regularizer, hyperparameters=DipVAEIHyperparameters())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import jax
 import jax.numpy as jnp
 
@@ -19,10 +21,13 @@ def dip_vae_ii_regularizer(
     return inputs.kl + penalty, {}
 
 
-DIP_VAE_II = Objective(
-    "dip_vae_ii",
-    "lambda_od",
-    (1.0, 2.0, 5.0, 10.0, 20.0, 50.0),
-    dip_vae_ii_regularizer,
-    fixed_params={"lambda_d_factor": 1.0},
+@dataclass(frozen=True)
+class DipVAEIIHyperparameters:
+    """disentanglement_lib's fixed value: λ_d = λ_od for DIP-VAE-II."""
+
+    lambda_d_factor: float = 1.0
+
+
+DIP_VAE_II = Objective.of_study(
+    "dip_vae_ii", dip_vae_ii_regularizer, hyperparameters=DipVAEIIHyperparameters()
 )

@@ -28,10 +28,4 @@ def discriminator_loss(logits_z: jax.Array, logits_shuffled: jax.Array) -> jax.A
     return -(0.5 * jnp.mean(log_p_z) + 0.5 * jnp.mean(log_p_shuffled))
 
 
-FACTOR_VAE = Objective(
-    "factor_vae",
-    "gamma",
-    (10.0, 20.0, 30.0, 40.0, 50.0, 100.0),
-    factor_vae_regularizer,
-    uses_discriminator=True,
-)
+FACTOR_VAE = Objective.of_study("factor_vae", factor_vae_regularizer, uses_discriminator=True)

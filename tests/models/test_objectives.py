@@ -67,6 +67,19 @@ def test_annealed_vae_penalises_distance_to_capacity(step, expected):
     assert float(regularizer) == pytest.approx(expected)
 
 
+def test_fixed_hyperparameters_can_be_changed_and_say_so():
+    study = OBJECTIVES["annealed_vae"]
+    halved = study.with_hyperparameters({"gamma": 500.0, "iteration_threshold": 50_000})
+    regularizer, _ = halved.regularize(_inputs(100.0, kl=3.0, step=25_000))
+    assert float(regularizer) == pytest.approx(500 * 47.0)
+    assert halved.changed_hyperparameters() == {"gamma": 500.0, "iteration_threshold": 50_000}
+    assert study.changed_hyperparameters() == {} and study.hyperparameters.gamma == 1000.0
+    with pytest.raises(TypeError):
+        study.with_hyperparameters({"gama": 1.0})
+    with pytest.raises(ValueError, match="takes AnnealedVAEHyperparameters"):
+        study.with_hyperparameters(OBJECTIVES["dip_vae_i"].hyperparameters)
+
+
 def test_factor_vae_adds_gamma_times_logit_difference():
     logits = jnp.stack([jnp.arange(B, dtype=jnp.float32), jnp.zeros(B)], axis=1)  # mean(l0 - l1) = 3.5
     regularizer, extra = OBJECTIVES["factor_vae"].regularize(_inputs(10.0, kl=1.0, logits=logits))

@@ -57,8 +57,8 @@ def one_line_error(result: subprocess.CompletedProcess, code: int, *fragments: s
     ("seed=abc", "seed must be a non-negative integer, got 'abc'"),
     ("seed=1.5", "seed must be a non-negative integer, got 1.5"),
     ("seed=-3", "seed must be a non-negative integer, got -3"),
-    ("train.steps=0", "TrainConfig.steps must be a positive integer, got 0"),
-    ("train.batch_size=0", "TrainConfig.batch_size must be a positive integer, got 0"),
+    ("train.steps=0", "train.steps must be a positive integer, got 0"),
+    ("train.batch_size=0", "train.batch_size must be a positive integer, got 0"),
     ("train.learning_rate=-0.0001", "train.learning_rate must be a positive finite number"),
     ("dataset=cars3d", "'cars3d' is unavailable"),
 ])
@@ -80,7 +80,7 @@ def test_train_on_a_corrupt_data_file_names_it(tmp_path):
 
 
 def test_plan_refuses_zero_steps():
-    one_line_error(run_cli("plan", "train.steps=0"), 2, "TrainConfig.steps must be a positive integer")
+    one_line_error(run_cli("plan", "train.steps=0"), 2, "train.steps must be a positive integer")
 
 
 def test_status_of_a_directory_that_does_not_exist(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,9 +12,12 @@ from pathlib import Path
 import pytest
 from sweep_helpers import REPO, run_cli, sweep_env
 
+from study import DATASETS as STUDY_DATASETS
+from study import OBJECTIVE_NAMES as STUDY_OBJECTIVES
+from study import model_num
 from sweep.cli import main
 from sweep.errors import SweepConfigError
-from sweep.grid import STUDY_DATASETS, STUDY_OBJECTIVES, expand_grid, model_num
+from sweep.grid import expand_grid
 from sweep.packing import pack
 
 STUDY_STRENGTHS = {"beta_vae": (1, 2, 4, 6, 8, 16), "factor_vae": (10, 20, 30, 40, 50, 100),
@@ -70,9 +74,10 @@ def test_model_num_matches_disentanglement_lib_sweep(paper_grid):
 
 
 def test_model_num_outside_the_study_is_none():
-    assert model_num("dsprites", "beta_vae", 0, 49) == 49
-    assert model_num("dsprites", "beta_vae", 0, 50) is None
-    assert model_num("dsprites", "beta_vae", None, 0) is None
+    assert model_num("dsprites", "beta_vae", 1.0, 49) == 49
+    assert model_num("dsprites", "beta_vae", 1.0, 50) is None
+    assert model_num("dsprites", "beta_vae", 3.0, 0) is None  # not one of the study's strengths
+    assert model_num("dsprites", "new_vae", 1.0, 0) is None
 
 
 def test_run_id_depends_on_results_not_on_host_loop_knobs():
@@ -85,6 +90,41 @@ def test_run_id_depends_on_results_not_on_host_loop_knobs():
     assert ids == [r.run_id for r in same]
     assert not set(ids) & {r.run_id for r in longer}
     assert not set(ids) & {r.run_id for r in other_metrics}
+
+
+def test_a_fixed_hyperparameter_is_typed_and_joins_the_run_id_only_when_changed():
+    base = ["model=annealed_vae", "grid.strengths={annealed_vae:[25.0]}"]
+    _, study = expand_grid(base)
+    _, restated = expand_grid([*base, "model.hyperparameters.gamma=1000.0"])
+    _, changed = expand_grid([*base, "model.hyperparameters.gamma=500"])
+    assert [r.run_id for r in restated] == [r.run_id for r in study]
+    assert changed[0].run_id != study[0].run_id
+    objective = changed[0].base.engine_objective()
+    fixed = objective.hyperparameters
+    assert (fixed.gamma, fixed.iteration_threshold) == (500.0, 100_000)
+    assert json.loads(changed[0].base.config_json(25.0, 0))["model"]["hyperparameters"]["gamma"] == 500.0
+
+
+def test_matmul_precision_joins_the_run_id_only_when_set():
+    _, unset = expand_grid([])
+    _, highest = expand_grid(["train.matmul_precision=highest"])
+    assert unset[0].base.train.matmul_precision is None
+    assert unset[0].run_id != highest[0].run_id
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("train.stepz=3", "Could not override 'train.stepz'"),
+    ("+train.warmup=3", "unknown key(s) ['train.warmup']"),
+    ("train.steps=abc", "could not be converted to Integer"),
+    ("train.loop_form=bogus", "train.loop_form must be one of"),
+    ("+model.hyperparameters.gama=1", "unknown key(s) ['model.hyperparameters.gama']"),
+    ("model.hyperparameters.lambda_d_factor=x", "Error merging override"),
+    ("metrics.gbt_backend=xgboost", "gbt_backend must be one of"),
+])
+def test_wrong_keys_types_and_values_are_refused_when_the_grid_is_expanded(override, message):
+    objective = "model=dip_vae_i" if "lambda_d" in override else "model=beta_vae"
+    with pytest.raises(SweepConfigError, match=re.escape(message)):
+        expand_grid([objective, override])
 
 
 def test_run_id_is_stable_across_processes():

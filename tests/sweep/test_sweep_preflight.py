@@ -40,7 +40,7 @@ def test_too_little_disk_for_the_checkpoints(tmp_path):
 
 def test_engine_problems_are_listed_together(tmp_path):
     message = refused(tmp_path, "+train.warmup=3", "metrics.gbt_backend=xgboost")
-    assert "unknown key(s) ['warmup']" in message and "gbt_backend" in message
+    assert "unknown key(s) ['train.warmup']" in message and "gbt_backend" in message
 
 
 @pytest.mark.parametrize(("override", "fragment"), [

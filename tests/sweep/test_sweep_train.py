@@ -12,7 +12,7 @@ from sweep.grid import expand_grid
 
 @pytest.mark.slow
 def test_train_writes_checkpoint_and_log_under_the_sweep_run_id(tmp_path, jax_cache):
-    overrides = tiny(tmp_path, jax_cache, "model=beta_vae", "model.beta=4", "dataset=dsprites", "seed=3")
+    overrides = tiny(tmp_path, jax_cache, "model=beta_vae", "model.strength=4", "dataset=dsprites", "seed=3")
     result = run_cli("train", "--json", *overrides, timeout=400)
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads(result.stdout)
