@@ -1,7 +1,8 @@
 """Evaluation of learned representations: disentanglement metrics, unsupervised scores and downstream tasks.
 
-`kernels` holds the pure array metrics; `evaluate` scores R replicas of a model at once from a batched
-representation function; `theorem1` builds the entangling map of Locatello et al.'s Theorem 1.
+`metrics` holds one module per metric (kernel, settings, planner), each registered in `registry` with its
+sizes; `kernels` gathers the pure array metrics; `evaluate` scores R replicas of a model at once from a
+batched representation function; `theorem1` builds the entangling map of Locatello et al.'s Theorem 1.
 """
 
 from evaluation import kernels, theorem1

@@ -1,5 +1,7 @@
 """MetricsConfig: which metrics run, their sample sizes, seeds and the GBT backend; `study()` holds
-disentanglement_lib's unsupervised_study_v1 settings, `small()` a profile for demos and tests."""
+disentanglement_lib's unsupervised_study_v1 settings, `small()` a profile for demos and tests, both
+assembled from the sizes each metric registered (`evaluation.registry`). Also an OmegaConf structured
+config (`OmegaConf.structured(MetricsConfig.study())`)."""
 
 from __future__ import annotations
 
@@ -8,105 +10,31 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from evaluation import registry
+from evaluation._fields import as_tuples
 from evaluation.estimators import GBT_BACKENDS
+from evaluation.metrics import METRICS
+from evaluation.metrics.beta_vae import BetaVAEConfig
+from evaluation.metrics.downstream import DownstreamConfig
+from evaluation.metrics.factor_vae import FactorVAEConfig
+from evaluation.metrics.sap import SAPConfig
+from evaluation.metrics.sizes import SampleConfig, SplitConfig
 
-METRICS = (
-    "beta_vae_score",
-    "factor_vae_score",
-    "mig",
-    "dci",
-    "modularity_explicitness",
-    "sap_score",
-    "unsupervised",
-    "downstream_lr",
-    "downstream_gbt",
-)
-
-
-def _at_least_two(owner: object, *names: str) -> None:
-    """Raise when a sample size of `owner` is below 2 (no variance, split or vote is defined below that)."""
-    for name in names:
-        values = getattr(owner, name)
-        for value in values if isinstance(values, tuple) else (values,):
-            if value < 2:
-                raise ValueError(
-                    f"{type(owner).__name__}.{name} = {values} is too small; sample sizes must be >= 2."
-                )
+__all__ = [
+    "METRICS",
+    "BetaVAEConfig",
+    "DownstreamConfig",
+    "FactorVAEConfig",
+    "MetricsConfig",
+    "SAPConfig",
+    "SampleConfig",
+    "SplitConfig",
+]
 
 
-@dataclass(frozen=True)
-class BetaVAEConfig:
-    """BetaVAE score: `batch_size` pairs per point, `num_train`/`num_eval` points."""
-
-    batch_size: int = 64
-    num_train: int = 10_000
-    num_eval: int = 5_000
-
-    def __post_init__(self) -> None:
-        _at_least_two(self, "batch_size", "num_train", "num_eval")
-
-
-@dataclass(frozen=True)
-class FactorVAEConfig:
-    """FactorVAE score: batches per vote, votes, points for the global variances, pruning threshold on std."""
-
-    batch_size: int = 64
-    num_train: int = 10_000
-    num_eval: int = 5_000
-    num_variance_estimate: int = 10_000
-    prune_threshold: float = 0.05
-
-    def __post_init__(self) -> None:
-        _at_least_two(self, "batch_size", "num_train", "num_eval", "num_variance_estimate")
-
-
-@dataclass(frozen=True)
-class SplitConfig:
-    """A metric fitted on `num_train` points and tested on `num_test` fresh ones."""
-
-    num_train: int = 10_000
-    num_test: int = 5_000
-
-    def __post_init__(self) -> None:
-        _at_least_two(self, "num_train", "num_test")
-
-
-@dataclass(frozen=True)
-class SampleConfig:
-    """A metric computed on one sample of `num_train` points."""
-
-    num_train: int = 10_000
-
-    def __post_init__(self) -> None:
-        _at_least_two(self, "num_train")
-
-
-@dataclass(frozen=True)
-class SAPConfig:
-    """SAP: split sizes and the discrete (study) or continuous variant."""
-
-    num_train: int = 10_000
-    num_test: int = 5_000
-    continuous: bool = False
-
-    def __post_init__(self) -> None:
-        _at_least_two(self, "num_train", "num_test")
-
-
-@dataclass(frozen=True)
-class DownstreamConfig:
-    """Downstream tasks: training sizes, test size, and the two sizes whose accuracy ratio is efficiency."""
-
-    train_sizes: tuple[int, ...] = (10, 100, 1_000, 10_000)
-    num_test: int = 5_000
-    efficiency_sizes: tuple[int, int] = (100, 10_000)
-
-    def __post_init__(self) -> None:
-        _at_least_two(self, "train_sizes", "num_test")
-        if len(self.efficiency_sizes) != 2 or not set(self.efficiency_sizes) <= set(self.train_sizes):
-            raise ValueError(
-                f"efficiency_sizes {self.efficiency_sizes} must be two of train_sizes {self.train_sizes}."
-            )
+def _study(name: str) -> Any:
+    """The default of MetricsConfig field `name`: the study sizes its metric registered."""
+    return field(default_factory=lambda: registry.profile("study")[name])
 
 
 @dataclass(frozen=True)
@@ -131,19 +59,21 @@ class MetricsConfig:
     gbt_backend: str = "sklearn"
     n_jobs: int | None = None
     encode_batch_size: int = 4_096
-    beta_vae_score: BetaVAEConfig = field(default_factory=BetaVAEConfig)
-    factor_vae_score: FactorVAEConfig = field(default_factory=FactorVAEConfig)
-    mig: SampleConfig = field(default_factory=SampleConfig)
-    dci: SplitConfig = field(default_factory=SplitConfig)
-    modularity_explicitness: SplitConfig = field(default_factory=SplitConfig)
-    sap_score: SAPConfig = field(default_factory=SAPConfig)
-    unsupervised: SampleConfig = field(default_factory=SampleConfig)
-    downstream: DownstreamConfig = field(default_factory=DownstreamConfig)
+    # One field per registered settings field; defaults are the registered study sizes.
+    beta_vae_score: BetaVAEConfig = _study("beta_vae_score")
+    factor_vae_score: FactorVAEConfig = _study("factor_vae_score")
+    mig: SampleConfig = _study("mig")
+    dci: SplitConfig = _study("dci")
+    modularity_explicitness: SplitConfig = _study("modularity_explicitness")
+    sap_score: SAPConfig = _study("sap_score")
+    unsupervised: SampleConfig = _study("unsupervised")
+    downstream: DownstreamConfig = _study("downstream")
 
     def __post_init__(self) -> None:
-        unknown = [m for m in self.metrics if m not in METRICS]
+        as_tuples(self, "metrics", "sampled_metrics")
+        unknown = [m for m in self.metrics if m not in registry.names()]
         if unknown:
-            raise ValueError(f"unknown metric(s) {unknown}; choose from {METRICS}.")
+            raise ValueError(f"unknown metric(s) {unknown}; choose from {registry.names()}.")
         outside = [m for m in self.sampled_metrics or () if m not in self.metrics]
         if outside:
             raise ValueError(f"sampled_metrics {outside} are not in metrics {list(self.metrics)}.")
@@ -156,27 +86,15 @@ class MetricsConfig:
 
     @classmethod
     def study(cls) -> MetricsConfig:
-        """The study's settings (Locatello et al. 2019 / disentanglement_lib unsupervised_study_v1)."""
-        return cls()
+        """The study's settings (Locatello et al. 2019 / disentanglement_lib unsupervised_study_v1): every
+        metric's registered study sizes."""
+        return cls(**registry.profile("study"))
 
     @classmethod
     def small(cls) -> MetricsConfig:
-        """Small sizes for demos and tests: every metric in seconds on a laptop; scores are noisier."""
-        return cls(
-            beta_vae_score=BetaVAEConfig(batch_size=16, num_train=300, num_eval=150),
-            factor_vae_score=FactorVAEConfig(
-                batch_size=16, num_train=300, num_eval=150, num_variance_estimate=500
-            ),
-            mig=SampleConfig(num_train=1_000),
-            dci=SplitConfig(num_train=300, num_test=150),
-            modularity_explicitness=SplitConfig(num_train=1_000, num_test=500),
-            sap_score=SAPConfig(num_train=1_000, num_test=500),
-            unsupervised=SampleConfig(num_train=1_000),
-            downstream=DownstreamConfig(
-                train_sizes=(10, 100, 300), num_test=250, efficiency_sizes=(100, 300)
-            ),
-            encode_batch_size=1_024,
-        )
+        """Small sizes for demos and tests (every metric's registered small sizes): every metric in seconds on
+        a laptop; scores are noisier."""
+        return cls(**registry.profile("small"), encode_batch_size=1_024)
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> MetricsConfig:
@@ -195,6 +113,7 @@ class MetricsConfig:
 
 
 def _build(cls: type, values: Mapping[str, Any], where: str) -> Any:
+    """Dataclass `cls` from a mapping, recursing into nested dataclass fields; `where` names it in errors."""
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - set(fields))
     if unknown:
@@ -204,12 +123,9 @@ def _build(cls: type, values: Mapping[str, Any], where: str) -> Any:
         default = (
             fields[name].default_factory() if callable(fields[name].default_factory) else fields[name].default
         )
-        if dataclasses.is_dataclass(default):
-            kwargs[name] = _build(type(default), value, f"{where}.{name}")
-        elif isinstance(default, tuple) or (name == "sampled_metrics" and value is not None):
-            kwargs[name] = tuple(value)
-        else:
-            kwargs[name] = value
+        # Nested settings are built from their dict; lists become tuples in the dataclasses' __post_init__.
+        nested = dataclasses.is_dataclass(default)
+        kwargs[name] = _build(type(default), value, f"{where}.{name}") if nested else value
     return cls(**kwargs)
 
 

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from evaluation import array_metrics, beta_vae, downstream, factor_vae
+from evaluation import registry
 from evaluation.config import MetricsConfig
-from evaluation.estimators import gbt_estimator_name
 from evaluation.fits import FitResult, MapFn, raise_failed, run_tasks
 from evaluation.parallel import local_map
 from evaluation.plan import MetricPlan, ReplicaJob, split_results
@@ -34,36 +32,6 @@ class ScoreRecord:
     params: dict[str, Any]
 
 
-Planner = Callable[[GroundTruth, Represent, np.random.Generator, MetricsConfig], MetricPlan]
-
-PLANNERS: dict[str, Planner] = {
-    "beta_vae_score": lambda d, f, rng, c: beta_vae.plan(
-        d, f, rng, c.beta_vae_score, c.encode_batch_size, c.estimator_seed
-    ),
-    "factor_vae_score": lambda d, f, rng, c: factor_vae.plan(
-        d, f, rng, c.factor_vae_score, c.encode_batch_size
-    ),
-    "mig": array_metrics.plan_mig,
-    "dci": array_metrics.plan_dci,
-    "modularity_explicitness": array_metrics.plan_modularity_explicitness,
-    "sap_score": array_metrics.plan_sap,
-    "unsupervised": array_metrics.plan_unsupervised,
-    "downstream_lr": lambda d, f, rng, c: downstream.plan(
-        d, f, rng, c.downstream, "downstream_lr", "logistic_cv", c.estimator_seed, c.encode_batch_size
-    ),
-    "downstream_gbt": lambda d, f, rng, c: downstream.plan(
-        d,
-        f,
-        rng,
-        c.downstream,
-        "downstream_gbt",
-        gbt_estimator_name(c.gbt_backend),
-        c.estimator_seed,
-        c.encode_batch_size,
-    ),
-}
-
-
 def metric_rng(sample_seed: int, metric: str) -> np.random.Generator:
     """The generator of one metric's ground-truth samples: a function of sample seed and metric name."""
     return np.random.default_rng([sample_seed, zlib.crc32(metric.encode())])
@@ -72,12 +40,16 @@ def metric_rng(sample_seed: int, metric: str) -> np.random.Generator:
 def plan_metric(
     data: GroundTruth, represent: Represent, config: MetricsConfig, metric: str, sample_seed: int
 ) -> MetricPlan:
-    """Sample and encode what `metric` needs for all replicas; returns its per-replica jobs."""
-    return PLANNERS[metric](data, represent, metric_rng(sample_seed, metric), config)
+    """Sample and encode what `metric` needs for all replicas (its registered planner): its replica jobs."""
+    return registry.get(metric).plan(data, represent, metric_rng(sample_seed, metric), config)
 
 
 def finish_plan(
-    plan: MetricPlan, results: list[list[FitResult]], base: dict[str, Any]
+    metric: str,
+    score_names: tuple[str, ...],
+    plan: MetricPlan,
+    results: list[list[FitResult]],
+    base: dict[str, Any],
 ) -> list[list[ScoreRecord]]:
     """Score each replica from its fits; a replica with invalid inputs gets NaN rows holding the error."""
     params = {**base, **plan.params}
@@ -88,12 +60,10 @@ def finish_plan(
                 raise job
             raise_failed(fits)
             scores = job.finish(fits)
-            rows.append(
-                [ScoreRecord(plan.metric, name, float(scores[name]), params) for name in plan.score_names]
-            )
+            rows.append([ScoreRecord(metric, name, float(scores[name]), params) for name in score_names])
         except ValueError as error:
             failed = {**params, "error": str(error)}
-            rows.append([ScoreRecord(plan.metric, name, math.nan, failed) for name in plan.score_names])
+            rows.append([ScoreRecord(metric, name, math.nan, failed) for name in score_names])
     return rows
 
 
@@ -114,8 +84,9 @@ def evaluate(
     results = split_results(run_tasks(tasks, map_fn or local_map(config.n_jobs), keep_errors=True), sizes)
     base = {"sample_seed": sample_seed}
     per_metric = []
-    for plan in plans:
-        per_metric.append(finish_plan(plan, results[: len(plan.jobs)], base))
+    for metric, plan in zip(config.metrics, plans, strict=True):
+        names = registry.get(metric).score_names(config, len(data.factor_sizes))
+        per_metric.append(finish_plan(metric, names, plan, results[: len(plan.jobs)], base))
         results = results[len(plan.jobs) :]
     num_replicas = len(plans[0].jobs) if plans else 0
     return [[row for metric_rows in per_metric for row in metric_rows[r]] for r in range(num_replicas)]

@@ -1,14 +1,15 @@
 """Pure metric kernels on arrays: codes [N, d] float, factors [N, K] integer class indices.
 
 Each equals disentanglement_lib 1.5's computation on the same arrays (same sklearn); see docs/evaluation.md.
+They live in their metric's module (`evaluation.metrics.<name>`); this module gathers them.
 """
 
-from evaluation._dci import completeness, dci, disentanglement
 from evaluation._discretize import discrete_entropy, discrete_mutual_info, histogram_discretize
-from evaluation._mig import mig
-from evaluation._modularity import explicitness, modularity, modularity_from_mutual_info
-from evaluation._sap import sap
-from evaluation._unsupervised import (
+from evaluation.metrics.dci import completeness, dci, disentanglement
+from evaluation.metrics.mig import mig
+from evaluation.metrics.modularity import explicitness, modularity, modularity_from_mutual_info
+from evaluation.metrics.sap import sap
+from evaluation.metrics.unsupervised import (
     code_covariance,
     gaussian_total_correlation,
     gaussian_wasserstein_correlation,

@@ -27,10 +27,9 @@ def no_fits(scores: Callable[[], dict[str, float]]) -> ReplicaJob:
 
 @dataclass(frozen=True)
 class MetricPlan:
-    """All replicas' jobs of one metric, its score names and the params recorded with every score."""
+    """All replicas' jobs of one metric and the params recorded with every score (its name and score names
+    are its registration's, `evaluation.registry`)."""
 
-    metric: str
-    score_names: tuple[str, ...]
     params: dict[str, Any]
     jobs: list[ReplicaJob | ValueError]  # per replica, or the ValueError that replica's inputs raised
 

@@ -46,6 +46,20 @@ def sample_codes(
     return encode(data, represent, factors, rng, batch_size), factors
 
 
+def sample_split(
+    data: GroundTruth,
+    represent: Represent,
+    num_train: int,
+    num_test: int,
+    rng: np.random.Generator,
+    batch_size: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A train sample then a fresh test sample: (codes_train, factors_train, codes_test, factors_test)."""
+    codes_tr, f_tr = sample_codes(data, represent, num_train, rng, batch_size)
+    codes_te, f_te = sample_codes(data, represent, num_test, rng, batch_size)
+    return codes_tr, f_tr, codes_te, f_te
+
+
 def encode_groups(
     data: GroundTruth,
     represent: Represent,

@@ -1,9 +1,11 @@
-"""MetricsConfig: profiles, the Hydra group files that mirror them, and clear errors on bad values."""
+"""MetricsConfig: profiles, the Hydra group files that mirror them, clear errors on bad values, and the
+OmegaConf structured-config round trip."""
 
 from pathlib import Path
 
 import pytest
 import yaml
+from omegaconf import OmegaConf
 
 from evaluation import MetricsConfig
 
@@ -62,3 +64,18 @@ def test_sampled_metrics_choose_what_the_sampled_codes_are_scored_on():
     assert chosen.for_representation("sampled").metrics == ("unsupervised",)
     assert chosen.for_representation("mean").metrics == study.metrics
     assert MetricsConfig.from_dict(chosen.to_dict()) == chosen
+
+
+@pytest.mark.parametrize("profile", ["study", "small"])
+def test_omegaconf_structured_round_trip(profile):
+    config = getattr(MetricsConfig, profile)()
+    back = OmegaConf.to_object(OmegaConf.structured(config))
+    assert back == config
+    assert isinstance(back.metrics, tuple) and isinstance(back.downstream.train_sizes, tuple)
+    assert back.to_dict() == config.to_dict()
+
+
+def test_lists_from_yaml_or_omegaconf_become_tuples():
+    config = MetricsConfig(metrics=["mig", "dci"], sampled_metrics=["mig"])
+    assert config.metrics == ("mig", "dci") and config.sampled_metrics == ("mig",)
+    assert config.for_representation("sampled").metrics == ("mig",)

@@ -1,16 +1,36 @@
 """FactorVAE score (Kim & Mnih, ICML 2018): in batches with one factor fixed, the code dimension of least
-normalized variance votes for that factor; a majority-vote classifier's accuracy is the score."""
+normalized variance votes for that factor; a majority-vote classifier's accuracy is the score. Its settings,
+its votes and its planner."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from evaluation._checks import require_finite
-from evaluation.config import FactorVAEConfig
+from evaluation._fields import at_least_two
 from evaluation.plan import MetricPlan, ReplicaJob, no_fits, per_replica
+from evaluation.registry import register
 from evaluation.sampling import GroundTruth, Represent, encode_groups, fixed_factor_batches, sample_codes
 
-SCORES = ("train_accuracy", "eval_accuracy", "num_active_dims")
+if TYPE_CHECKING:
+    from evaluation.config import MetricsConfig
+
+
+@dataclass(frozen=True)
+class FactorVAEConfig:
+    """FactorVAE score: batches per vote, votes, points for the global variances, pruning threshold on std."""
+
+    batch_size: int = 64
+    num_train: int = 10_000
+    num_eval: int = 5_000
+    num_variance_estimate: int = 10_000
+    prune_threshold: float = 0.05
+
+    def __post_init__(self) -> None:
+        at_least_two(self, "batch_size", "num_train", "num_eval", "num_variance_estimate")
 
 
 def local_variances(
@@ -77,17 +97,23 @@ def replica_scores(
     return scores_from_votes(train_votes, eval_votes, int(active.sum()))
 
 
+@register(
+    "factor_vae_score",
+    config=FactorVAEConfig,
+    study=FactorVAEConfig(
+        batch_size=64, num_train=10_000, num_eval=5_000, num_variance_estimate=10_000, prune_threshold=0.05
+    ),
+    small=FactorVAEConfig(batch_size=16, num_train=300, num_eval=150, num_variance_estimate=500),
+    scores=("train_accuracy", "eval_accuracy", "num_active_dims"),
+)
 def plan(
-    data: GroundTruth,
-    represent: Represent,
-    rng: np.random.Generator,
-    cfg: FactorVAEConfig,
-    encode_batch_size: int,
+    data: GroundTruth, represent: Represent, rng: np.random.Generator, config: MetricsConfig
 ) -> MetricPlan:
     """Sample the variance, train and eval batches once for all replicas and score each replica."""
-    global_codes, _ = sample_codes(data, represent, cfg.num_variance_estimate, rng, encode_batch_size)
-    train_var, train_index = local_variances(data, represent, cfg.num_train, cfg, rng, encode_batch_size)
-    eval_var, eval_index = local_variances(data, represent, cfg.num_eval, cfg, rng, encode_batch_size)
+    cfg, batch = config.factor_vae_score, config.encode_batch_size
+    global_codes, _ = sample_codes(data, represent, cfg.num_variance_estimate, rng, batch)
+    train_var, train_index = local_variances(data, represent, cfg.num_train, cfg, rng, batch)
+    eval_var, eval_index = local_variances(data, represent, cfg.num_eval, cfg, rng, batch)
     num_factors = len(data.factor_sizes)
 
     def build(r: int) -> ReplicaJob:
@@ -101,4 +127,4 @@ def plan(
             )
         )
 
-    return MetricPlan("factor_vae_score", SCORES, dict(vars(cfg)), per_replica(global_codes.shape[0], build))
+    return MetricPlan(dict(vars(cfg)), per_replica(global_codes.shape[0], build))

@@ -1,13 +1,24 @@
 """Modularity and explicitness (Ridgeway & Mozer, NeurIPS 2018, "Learning Deep Disentangled Embeddings
-With the F-Statistic Loss"), as disentanglement_lib computes them."""
+With the F-Statistic Loss"), as disentanglement_lib computes them: the kernels on a train/test split, and
+their planner (metric `modularity_explicitness`)."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from evaluation._checks import as_codes, as_factors, require_points, require_varied_factors, train_test_pair
 from evaluation._discretize import discrete_mutual_info, histogram_discretize
+from evaluation.estimators import estimator_record
 from evaluation.fits import FitResult, FitTask, MapFn, run_tasks
+from evaluation.metrics.sizes import SplitConfig
+from evaluation.plan import MetricPlan, ReplicaJob, per_replica
+from evaluation.registry import register
+from evaluation.sampling import GroundTruth, Represent, sample_split
+
+if TYPE_CHECKING:
+    from evaluation.config import MetricsConfig
 
 
 def modularity_from_mutual_info(mutual_info: np.ndarray) -> float:
@@ -84,3 +95,34 @@ def explicitness(
     return explicitness_from_fits(
         run_tasks(explicitness_tasks(codes_train, factors_train, codes_test, factors_test, seed), map_fn)
     )
+
+
+@register(
+    "modularity_explicitness",
+    config=SplitConfig,
+    study=SplitConfig(num_train=10_000, num_test=5_000),
+    small=SplitConfig(num_train=1_000, num_test=500),
+    scores=("modularity_score", "explicitness_score_train", "explicitness_score_test"),
+)
+def plan(
+    data: GroundTruth, represent: Represent, rng: np.random.Generator, config: MetricsConfig
+) -> MetricPlan:
+    """Modularity on the training split's binned codes, explicitness from per-factor logistic regressions."""
+    cfg = config.modularity_explicitness
+    codes_tr, f_tr, codes_te, f_te = sample_split(
+        data, represent, cfg.num_train, cfg.num_test, rng, config.encode_batch_size
+    )
+    seed = config.estimator_seed
+
+    def build(r: int) -> ReplicaJob:
+        tasks = explicitness_tasks(codes_tr[r], f_tr, codes_te[r], f_te, seed)
+        return ReplicaJob(
+            tasks,
+            lambda fits: {
+                "modularity_score": modularity(codes_tr[r], f_tr, config.num_bins),
+                **explicitness_from_fits(fits),
+            },
+        )
+
+    params = {**vars(cfg), "num_bins": config.num_bins, **estimator_record("logistic", seed)}
+    return MetricPlan(params, per_replica(codes_tr.shape[0], build))

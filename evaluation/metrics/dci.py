@@ -1,14 +1,24 @@
 """Disentanglement, Completeness and Informativeness (Eastwood & Williams, ICLR 2018) from
-gradient-boosted-tree feature importances, as disentanglement_lib computes them."""
+gradient-boosted-tree feature importances, as disentanglement_lib computes them: the kernel on a train/test
+split, and its planner (one GBT fit per factor and replica, pooled by `evaluate`)."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import stats
 
 from evaluation._checks import train_test_pair
-from evaluation.estimators import gbt_estimator_name
+from evaluation.estimators import estimator_record, gbt_estimator_name
 from evaluation.fits import FitResult, FitTask, MapFn, run_tasks
+from evaluation.metrics.sizes import SplitConfig
+from evaluation.plan import MetricPlan, ReplicaJob, per_replica
+from evaluation.registry import register
+from evaluation.sampling import GroundTruth, Represent, sample_split
+
+if TYPE_CHECKING:
+    from evaluation.config import MetricsConfig
 
 
 def disentanglement(importance: np.ndarray) -> float:
@@ -73,3 +83,27 @@ def dci(
     """
     tasks = dci_tasks(codes_train, factors_train, codes_test, factors_test, backend, seed)
     return dci_from_fits(run_tasks(tasks, map_fn))
+
+
+@register(
+    "dci",
+    config=SplitConfig,
+    study=SplitConfig(num_train=10_000, num_test=5_000),
+    small=SplitConfig(num_train=300, num_test=150),
+    scores=("disentanglement", "completeness", "informativeness_train", "informativeness_test"),
+)
+def plan(
+    data: GroundTruth, represent: Represent, rng: np.random.Generator, config: MetricsConfig
+) -> MetricPlan:
+    """DCI with one GBT per factor (backend from `gbt_backend`), fitted on `dci.num_train` points."""
+    cfg = config.dci
+    codes_tr, f_tr, codes_te, f_te = sample_split(
+        data, represent, cfg.num_train, cfg.num_test, rng, config.encode_batch_size
+    )
+    seed, backend = config.estimator_seed, config.gbt_backend
+
+    def build(r: int) -> ReplicaJob:
+        return ReplicaJob(dci_tasks(codes_tr[r], f_tr, codes_te[r], f_te, backend, seed), dci_from_fits)
+
+    params = {**vars(cfg), **estimator_record(gbt_estimator_name(backend), seed)}
+    return MetricPlan(params, per_replica(codes_tr.shape[0], build))

@@ -1,15 +1,24 @@
 """Unsupervised scores of a representation (Locatello et al., 2019, Sec. 5): Gaussian total correlation and
-Wasserstein correlation of the code covariance, and the mean pairwise mutual information of binned codes."""
+Wasserstein correlation of the code covariance, and the mean pairwise mutual information of binned codes:
+the kernels on one sample of codes, and their planner."""
 
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import linalg
 
 from evaluation._checks import as_codes, require_points
 from evaluation._discretize import discrete_mutual_info, histogram_discretize
+from evaluation.metrics.sizes import SampleConfig
+from evaluation.plan import MetricPlan, no_fits, per_replica
+from evaluation.registry import register
+from evaluation.sampling import GroundTruth, Represent, sample_codes
+
+if TYPE_CHECKING:
+    from evaluation.config import MetricsConfig
 
 
 def _checked_covariance(cov: np.ndarray) -> np.ndarray:
@@ -84,3 +93,27 @@ def _ratio(numerator: float, denominator: float) -> float:
     """numerator / denominator with numpy's float semantics (NaN or inf for a zero denominator, no raise)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return float(np.float64(numerator) / np.float64(denominator))
+
+
+@register(
+    "unsupervised",
+    config=SampleConfig,
+    study=SampleConfig(num_train=10_000),
+    small=SampleConfig(num_train=1_000),
+    scores=(
+        "gaussian_total_correlation",
+        "gaussian_wasserstein_correlation",
+        "gaussian_wasserstein_correlation_norm",
+        "mutual_info_score",
+    ),
+)
+def plan(
+    data: GroundTruth, represent: Represent, rng: np.random.Generator, config: MetricsConfig
+) -> MetricPlan:
+    """Gaussian total/Wasserstein correlation and mean pairwise MI of `unsupervised.num_train` codes."""
+    cfg = config.unsupervised
+    codes, _ = sample_codes(data, represent, cfg.num_train, rng, config.encode_batch_size)
+    jobs = per_replica(
+        codes.shape[0], lambda r: no_fits(lambda: unsupervised_scores(codes[r], config.num_bins))
+    )
+    return MetricPlan({**vars(cfg), "num_bins": config.num_bins}, jobs)

@@ -1,12 +1,36 @@
 """SAP score (Kumar et al., ICLR 2018, "Variational Inference of Disentangled Latent Concepts from Unlabeled
-Observations", Sec. 3), as disentanglement_lib computes it."""
+Observations", Sec. 3), as disentanglement_lib computes it: its settings, the kernel on a train/test split,
+and its planner (metric `sap_score`)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from evaluation._checks import train_test_pair
+from evaluation._fields import at_least_two
+from evaluation.estimators import estimator_record
 from evaluation.fits import FitResult, FitTask, MapFn, run_tasks
+from evaluation.plan import MetricPlan, ReplicaJob, no_fits, per_replica
+from evaluation.registry import register
+from evaluation.sampling import GroundTruth, Represent, sample_split
+
+if TYPE_CHECKING:
+    from evaluation.config import MetricsConfig
+
+
+@dataclass(frozen=True)
+class SAPConfig:
+    """SAP: split sizes and the discrete (study) or continuous variant."""
+
+    num_train: int = 10_000
+    num_test: int = 5_000
+    continuous: bool = False
+
+    def __post_init__(self) -> None:
+        at_least_two(self, "num_train", "num_test")
 
 
 def gap_of_top_two(score_matrix: np.ndarray) -> float:
@@ -69,3 +93,30 @@ def sap(
         return gap_of_top_two(continuous_score_matrix(x_tr, y_tr))
     tasks = sap_tasks(codes_train, factors_train, codes_test, factors_test, seed)
     return sap_from_fits(run_tasks(tasks, map_fn), np.shape(codes_train)[1])
+
+
+@register(
+    "sap_score",
+    config=SAPConfig,
+    study=SAPConfig(num_train=10_000, num_test=5_000),
+    small=SAPConfig(num_train=1_000, num_test=500),
+    scores=("SAP_score",),
+)
+def plan(
+    data: GroundTruth, represent: Represent, rng: np.random.Generator, config: MetricsConfig
+) -> MetricPlan:
+    """SAP, discrete (per-pair linear SVMs) or continuous (squared correlations) as `sap_score.continuous`."""
+    cfg = config.sap_score
+    codes_tr, f_tr, codes_te, f_te = sample_split(
+        data, represent, cfg.num_train, cfg.num_test, rng, config.encode_batch_size
+    )
+    seed = config.estimator_seed
+
+    def build(r: int) -> ReplicaJob:
+        if cfg.continuous:
+            return no_fits(lambda: {"SAP_score": sap(codes_tr[r], f_tr, codes_te[r], f_te, continuous=True)})
+        tasks = sap_tasks(codes_tr[r], f_tr, codes_te[r], f_te, seed)
+        return ReplicaJob(tasks, lambda fits: {"SAP_score": sap_from_fits(fits, codes_tr.shape[-1])})
+
+    params = {**vars(cfg), **({} if cfg.continuous else estimator_record("linear_svc", seed))}
+    return MetricPlan(params, per_replica(codes_tr.shape[0], build))
