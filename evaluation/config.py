@@ -98,7 +98,8 @@ class MetricsConfig:
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> MetricsConfig:
-        """Build from a plain mapping (e.g. Hydra's `metrics` group); unknown keys are a named error."""
+        """Build from a plain mapping, e.g. the `metrics` of a stored run's `config_json`; unknown keys are a
+        named error. (The sweep gets its MetricsConfig from Hydra's structured config, not from here.)"""
         return _build(cls, values, "metrics")
 
     def for_representation(self, kind: str) -> MetricsConfig:

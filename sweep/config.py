@@ -43,6 +43,7 @@ def config_node(value: object) -> DictConfig:
 
 def register_schemas() -> None:
     """Register the engines' dataclasses as the options of the `train`, `model` and `metrics` groups."""
+    from evaluation import MetricsConfig
     from models import OBJECTIVES, TrainConfig
     from models.objectives import ObjectiveConfig
 
@@ -51,7 +52,8 @@ def register_schemas() -> None:
     for name, objective in OBJECTIVES.items():
         one_run = ObjectiveConfig(name, objective.study_strengths[0], objective.hyperparameters)
         store.store(group="model", name=name, node=config_node(one_run))
-    # METRICS-AFTER-MERGE
+    store.store(group="metrics", name="study", node=config_node(MetricsConfig.study()))
+    store.store(group="metrics", name="small", node=config_node(MetricsConfig.small()))
 
 
 def _composer(overrides: Sequence[str]):

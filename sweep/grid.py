@@ -165,7 +165,7 @@ def run_base(dataset: str, objective: str, cfg: DictConfig) -> RunBase:
     typed, problems = {}, []
     for section in ("model", "train", "metrics"):
         try:
-            typed[section] = _metrics_TEMP(cfg) if section == "metrics" else to_typed(cfg, section)
+            typed[section] = to_typed(cfg, section)
         except SweepConfigError as err:
             problems.append(str(err))
     if len(problems) == 1:
@@ -175,14 +175,6 @@ def run_base(dataset: str, objective: str, cfg: DictConfig) -> RunBase:
     return RunBase(dataset, objective, engine.strength_name,
                    tuple(_strengths(objective, engine.strength_name, engine.study_strengths)),
                    to_plain(cfg.dataset), typed["model"], typed["train"], typed["metrics"], heldout)
-
-
-def _metrics_TEMP(cfg):
-    from evaluation import MetricsConfig
-    try:
-        return MetricsConfig.from_dict(to_plain(cfg.metrics))
-    except (TypeError, ValueError) as err:
-        raise SweepConfigError(f"invalid metrics config: {err}") from None
 
 
 def expand_bases(bases: dict[tuple[str, str], DictConfig], strengths: dict | None, seeds: Sequence[int]

@@ -105,6 +105,17 @@ def test_a_fixed_hyperparameter_is_typed_and_joins_the_run_id_only_when_changed(
     assert json.loads(changed[0].base.config_json(25.0, 0))["model"]["hyperparameters"]["gamma"] == 500.0
 
 
+@pytest.mark.parametrize("profile", ["study", "small"])
+def test_each_metrics_option_is_its_profile_and_keys_can_be_overridden(profile):
+    from evaluation import MetricsConfig
+
+    _, [run, *_] = expand_grid([f"metrics={profile}"])
+    assert run.base.metrics == getattr(MetricsConfig, profile)()
+    _, [tuned, *_] = expand_grid([f"metrics={profile}", "metrics.mig.num_train=123", "metrics.n_jobs=1"])
+    assert (tuned.base.metrics.mig.num_train, tuned.base.metrics.n_jobs) == (123, 1)
+    assert isinstance(tuned.base.metrics.downstream.train_sizes, tuple)
+
+
 def test_matmul_precision_joins_the_run_id_only_when_set():
     _, unset = expand_grid([])
     _, highest = expand_grid(["train.matmul_precision=highest"])
@@ -120,6 +131,8 @@ def test_matmul_precision_joins_the_run_id_only_when_set():
     ("+model.hyperparameters.gama=1", "unknown key(s) ['model.hyperparameters.gama']"),
     ("model.hyperparameters.lambda_d_factor=x", "Error merging override"),
     ("metrics.gbt_backend=xgboost", "gbt_backend must be one of"),
+    ("+metrics.mig.num_bins=3", "unknown key(s) ['metrics.mig.num_bins']"),
+    ("metrics.mig.num_train=1", "too small"),
 ])
 def test_wrong_keys_types_and_values_are_refused_when_the_grid_is_expanded(override, message):
     objective = "model=dip_vae_i" if "lambda_d" in override else "model=beta_vae"
