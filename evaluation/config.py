@@ -51,7 +51,7 @@ class MetricsConfig:
     correlation of the sampled codes is the paper's Fig. 1) halves the encoding work of a CPU-budgeted grid.
     """
 
-    metrics: tuple[str, ...] = METRICS
+    metrics: tuple[str, ...] = field(default_factory=registry.study_names)
     sampled_metrics: tuple[str, ...] | None = None
     sample_seed: int | None = 0
     estimator_seed: int = 0
@@ -88,7 +88,7 @@ class MetricsConfig:
     def study(cls) -> MetricsConfig:
         """The study's settings (Locatello et al. 2019 / disentanglement_lib unsupervised_study_v1): every
         metric's registered study sizes."""
-        return cls(**registry.profile("study"))
+        return cls(metrics=registry.study_names(), **registry.profile("study"))
 
     @classmethod
     def small(cls) -> MetricsConfig:
@@ -107,6 +107,12 @@ class MetricsConfig:
         if kind != "sampled" or self.sampled_metrics is None:
             return self
         return dataclasses.replace(self, metrics=self.sampled_metrics)
+
+    def identity(self) -> dict[str, Any]:
+        """The settings that enter a run_id: `to_dict()` without the settings of opt-in metrics it leaves
+        unused (so registering a new metric leaves every existing run_id as it was)."""
+        skipped = registry.unused_opt_in_fields(self.metrics)
+        return {k: v for k, v in self.to_dict().items() if k not in skipped}
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-friendly dict (tuples as lists) that `from_dict` reads back."""

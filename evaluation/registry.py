@@ -35,6 +35,7 @@ class MetricSpec:
     study: Any
     small: Any
     scores: ScoreNames
+    in_study: bool = True  # one of the paper's metrics: in the study profile's `metrics` and in every run_id
 
     def score_names(self, config: MetricsConfig, num_factors: int) -> tuple[str, ...]:
         """The score names of this metric's rows, in row order, under `config` on `num_factors` factors."""
@@ -54,12 +55,15 @@ def register(
     small: Any,
     scores: ScoreNames,
     field: str | None = None,
+    in_study: bool = True,
 ) -> Callable[[Planner], Planner]:
     """Decorator registering a planner as metric `name`; its settings live in MetricsConfig field `field`
-    (default: `name`). Metrics sharing a field (downstream_lr/_gbt) must register the same sizes."""
+    (default: `name`). Metrics sharing a field (downstream_lr/_gbt) must register the same sizes. A metric
+    with `in_study=False` is opt-in (`metrics.metrics=[..., name]`) and its settings enter a run_id only when
+    a run uses it, so adding one leaves every existing run_id as it was."""
 
     def decorate(plan: Planner) -> Planner:
-        spec = MetricSpec(name, plan, config, field or name, study, small, scores)
+        spec = MetricSpec(name, plan, config, field or name, study, small, scores, in_study)
         _check(spec)
         _REGISTRY[name] = spec
         return plan
@@ -86,6 +90,17 @@ def _check(spec: MetricSpec) -> None:
 def names() -> tuple[str, ...]:
     """Registered metric names, in registration order."""
     return tuple(_REGISTRY)
+
+
+def study_names() -> tuple[str, ...]:
+    """The paper's metrics among the registered ones, in registration order: the study's `metrics`."""
+    return tuple(name for name, spec in _REGISTRY.items() if spec.in_study)
+
+
+def unused_opt_in_fields(chosen: tuple[str, ...]) -> set[str]:
+    """Settings fields that only opt-in metrics outside `chosen` read: left out of the run_id."""
+    used = {spec.field for spec in _REGISTRY.values() if spec.in_study or spec.name in chosen}
+    return {spec.field for spec in _REGISTRY.values()} - used
 
 
 def get(name: str) -> MetricSpec:

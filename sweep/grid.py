@@ -64,7 +64,7 @@ class RunBase:
                  **self.engine_objective().changed_hyperparameters()}
         return json.dumps(
             {"code": code_version(), "dataset": self.dataset_config, "model": model,
-             "train": self.train.identity(), "metrics": self.metrics.to_dict(),
+             "train": self.train.identity(), "metrics": self.metrics.identity(),
              "heldout": {"observations": self.heldout_observations}},
             sort_keys=True,
         )

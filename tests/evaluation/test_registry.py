@@ -80,3 +80,15 @@ def test_evaluate_runs_what_is_registered(monkeypatch, small_data):
     ]
     assert rows[0][1].value == 1_000 and rows[0][1].params == {"sample_seed": 0, "num_train": 1_000}
     assert rows[1][0].value == 0.0
+
+
+def test_an_opt_in_metric_changes_no_identity_until_a_run_uses_it(monkeypatch):
+    """Registering a metric outside the study leaves the study's metrics and every run_id's settings as they
+    were; a config that chooses it carries its settings into the identity."""
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    mig = registry.get("mig")
+    registry.register("toy_variance", config=SampleConfig, field="toy", study=mig.study, small=mig.small,
+                      scores=("variance",), in_study=False)(mig.plan)
+    assert registry.study_names() == METRICS and "toy_variance" in registry.names()
+    assert registry.unused_opt_in_fields(METRICS) == {"toy"}
+    assert registry.unused_opt_in_fields((*METRICS, "toy_variance")) == set()
