@@ -25,13 +25,8 @@ class PlatformDefaults:
     matmul_precision: MatmulPrecision
 
 
-# All from `bench/train.py` (docs/benchmarks.md); every value can be overridden in TrainConfig.
-# CPU (2 cores): with XLA's scratch memory kept between steps (models/host_memory.py) the Python loop is 16%
-# faster than scan at R=1; XLA:CPU computes float32 products in float32 at any precision setting.
-# GPU (H200): our matmul convolutions are 4.4x (R=1) to 9.9x (R=64) faster than cuDNN's under vmap; R=64
-# gives 97% of R=128's images/s at a third of its compile time; scan and the Python loop tie at R=64.
-# "highest" keeps float32 products in float32 like disentanglement_lib's runs; TF32 ("default") is 1.7x
-# faster, opt-in.
+# Chosen from `bench/train.py`'s measurements (docs/benchmarks.md, "Platform defaults"); every value can be
+# overridden in TrainConfig. "highest" keeps float32 products in float32, as disentanglement_lib's runs did.
 # TPU: not measured, so the GPU choices stand in.
 PLATFORM_DEFAULTS: dict[str, PlatformDefaults] = {
     "cpu": PlatformDefaults(
