@@ -1,8 +1,9 @@
-"""The golden parameters: every objective's parameters after 20 steps, as committed before a refactor of models/.
+"""The golden parameters: every objective's parameters after 20 steps, as committed before a refactor of
+models/.
 
-`python tests/models/golden_params.py` rewrites `golden_params_20_steps.json`; do that only for a change that is
-meant to change the numbers. Per parameter leaf (keyed by its path, so checkpoints keep restoring) the file keeps
-its shape and 32 elements at fixed positions; the test compares them to 1e-6.
+`python tests/models/golden_params.py` rewrites `golden_params_20_steps.json`; do that only for a change that
+is meant to change the numbers. Per parameter leaf (keyed by its path, so checkpoints keep restoring) the file
+keeps its shape and 32 elements at fixed positions; the test compares them to 1e-6.
 """
 
 from __future__ import annotations
