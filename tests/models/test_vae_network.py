@@ -99,11 +99,6 @@ def test_encoder_layer_shapes_follow_disentanglement_lib_code():
     assert outputs["means/__call__/0"] == outputs["log_var/__call__/0"] == (2, 10)
 
 
-def test_encoder_kernel_34_is_configurable():
-    params = jax.eval_shape(Encoder(10, kernel_34=4).init, jax.random.PRNGKey(0), jnp.zeros((1, 64, 64, 1)))
-    assert params["params"]["Conv_2"]["kernel"].shape == (4, 4, 32, 64)
-
-
 def test_decoder_layer_shapes():
     z = jnp.zeros((2, 10))
     params = _shapes(jax.eval_shape(Decoder(3).init, jax.random.PRNGKey(0), z)["params"])
@@ -185,13 +180,18 @@ def test_downconv_equals_flax_strided_conv(shape, kernel, features):
 def test_matmul_encoder_equals_the_lax_encoder_with_gradients(channels, kernel_34):
     key_x, key_p, key_b = jax.random.split(jax.random.PRNGKey(7), 3)
     x = jax.random.uniform(key_x, (3, 64, 64, channels))
-    variables = jax.jit(Encoder(10, kernel_34, "xla").init)(key_p, x)
+
+    def encoder(impl):
+        config = TrainConfig(encoder_kernel_34=kernel_34, conv_impl=impl)
+        return VAE.from_config(config, (64, 64, channels)).encoder
+
+    variables = jax.jit(encoder("xla").init)(key_p, x)
     # Non-zero biases: the blocks layout must keep its padding zero whatever the bias.
     variables = jax.tree.map(lambda leaf: leaf + 0.1 * jax.random.normal(key_b, leaf.shape), variables)
 
     def outputs_and_grads(impl):
         def total(v):
-            mean, log_var = Encoder(10, kernel_34, impl).apply(v, x)
+            mean, log_var = encoder(impl).apply(v, x)
             return jnp.sum(jnp.sin(mean)) + jnp.sum(jnp.cos(log_var)), (mean, log_var)
 
         return jax.jit(jax.grad(total, has_aux=True))(variables)
@@ -213,12 +213,12 @@ def test_xla_cpu_fuses_every_shifted_view_of_the_network_into_its_consumer():
     the network should keep exactly one padding of its own: the input image's, for the first convolution.
     """
     x = jnp.zeros((4, 64, 64, 1))
-    encoder, decoder = Encoder(), Decoder()
-    params = (encoder.init(jax.random.PRNGKey(0), x), decoder.init(jax.random.PRNGKey(1), jnp.zeros((4, 10))))
+    vae = VAE.from_config(TrainConfig(conv_impl="matmul"), (64, 64, 1))
+    params, _ = vae.init(jax.random.PRNGKey(0), discriminator=False)
 
     def loss(p):
-        mean, log_var = encoder.apply(p[0], x)
-        return jnp.sum(decoder.apply(p[1], mean + log_var) ** 2)
+        mean, log_var = vae.encode(p, x)
+        return jnp.sum(vae.decode(p, mean + log_var) ** 2)
 
     program = jax.jit(jax.grad(loss)).lower(params).compile().as_text()
     entry = program[program.index("ENTRY") :]
