@@ -42,8 +42,8 @@ from _paired import paired_speed
 from _timing import Elapsed, stopwatch
 
 from models import OBJECTIVES, TrainConfig
+from models.conv import conv
 from models.host_memory import keep_scratch_memory, reuse_freed_memory
-from models.network import conv_stride2_same, conv_transpose_stride2_same
 from models.step import Networks, Program, init_state, make_step, run_keys
 from models.train import compiled_program
 
@@ -208,7 +208,7 @@ def _single_step(objective_name: str = "beta_vae") -> tuple[Callable, TrainConfi
     nets = Networks.build(config, data.observation_shape)
     objective = OBJECTIVES[objective_name]
     step = make_step(nets, objective, config, data.jax_observations, data.images.shape[0])
-    state = init_state(nets, objective, run_keys(0)[0], config.num_latents)
+    state = init_state(nets, objective, run_keys(0)[0])
     args = (jnp.float32(objective.study_strengths[0]), run_keys(0)[1], jnp.int32(2**30))
     return step, config, (state, *args, jax.device_put(data.images))
 
@@ -353,15 +353,9 @@ LAYERS = (
 )
 
 
-_NHWC = ("NHWC", "HWIO", "NHWC")
-
-
-def _lax_conv(x: jax.Array, kernel: jax.Array) -> jax.Array:
-    return jax.lax.conv_general_dilated(x, kernel, (2, 2), "SAME", dimension_numbers=_NHWC)
-
-
-def _lax_conv_transpose(x: jax.Array, kernel: jax.Array) -> jax.Array:
-    return jax.lax.conv_transpose(x, kernel, (2, 2), "SAME", dimension_numbers=_NHWC)
+def _unbiased_conv(x: jax.Array, kernel: jax.Array, *, transpose: bool, impl: str) -> jax.Array:
+    """`models.conv.conv` with a zero bias: impl "xla" is `lax`'s convolution, "matmul" our rewrite."""
+    return conv(x, kernel, jnp.zeros(kernel.shape[-1], x.dtype), transpose=transpose, impl=impl)
 
 
 def layer_cases() -> Iterator[tuple[str, jax.Array, jax.Array, dict[str, Callable]]]:
@@ -369,10 +363,11 @@ def layer_cases() -> Iterator[tuple[str, jax.Array, jax.Array, dict[str, Callabl
     for name, x_shape, k_shape, transposed in LAYERS:
         x = jax.random.normal(jax.random.PRNGKey(0), x_shape)
         kernel = jax.random.normal(jax.random.PRNGKey(1), k_shape)
-        if transposed:
-            yield name, x, kernel, {"lax": _lax_conv_transpose, "rewrite": conv_transpose_stride2_same}
-        else:
-            yield name, x, kernel, {"lax": _lax_conv, "rewrite": conv_stride2_same}
+        impls = {"lax": "xla", "rewrite": "matmul"}
+        yield name, x, kernel, {
+            form: functools.partial(_unbiased_conv, transpose=transposed, impl=impl)
+            for form, impl in impls.items()
+        }
 
 
 def per_layer(calls: int) -> list[dict]:

@@ -1,15 +1,11 @@
 """glibc malloc settings under which XLA:CPU reuses one step's scratch memory in the next.
 
-XLA:CPU allocates a compiled program's scratch memory (for the training step, the activations kept for the
-backward pass: 81 MB for the study network at batch 64) when an execution starts and frees it when it ends.
-glibc serves every allocation above its adaptive mmap threshold, which never exceeds 32 MB, with a fresh
-`mmap` and returns it with `munmap`, so each step faulted in about 20,800 new pages that the kernel had to
-zero: about 40 ms of system time per step on a 2-core CPU, a fifth of the step's CPU time (PyTorch's buffers
-stay under 32 MB, so glibc keeps them and PyTorch never pays this). With one malloc arena, no mmap
-allocations and a trim threshold above the scratch size, the freed scratch stays in the heap and the next
-step reuses it without a page fault. Now and then a small allocation lands in the freed block and glibc grows
-the heap by one scratch instead: that execution faults its scratch in once more and the heap keeps the extra
-block, so resident memory settles a scratch or two higher. See docs/benchmarks.md, runs H and I.
+XLA:CPU allocates a compiled program's scratch memory (the activations kept for the backward pass) when an
+execution starts and frees it when it ends. glibc serves allocations above its mmap threshold (at most 32 MB)
+with a fresh `mmap` and returns them with `munmap`, so every step would fault in, and the kernel zero, the
+whole scratch again. With one malloc arena, no mmap allocations and a trim threshold above the scratch size,
+the freed scratch stays in the heap and the next step reuses it. Resident memory may settle a scratch or two
+higher. The figures are in docs/benchmarks.md ("Why our own convolutions"; runs H and I).
 
 The scratch is allocated on XLA's own threads, and glibc ties a thread to an arena at its first allocation,
 so the settings only work when applied before JAX starts its CPU backend (before the first computation).

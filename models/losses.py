@@ -13,11 +13,9 @@ def bernoulli_reconstruction(images: jax.Array, logits: jax.Array) -> jax.Array:
     """Per-sample reconstruction loss [B]: sigmoid cross-entropy of the decoder logits, summed over pixels.
 
     TensorFlow's `sigmoid_cross_entropy_with_logits` formula, max(l, 0) - l·x + log(1 + e^-|l|), which
-    disentanglement_lib used: one exp and one log per pixel where optax's two log-sigmoids take two of each.
-    The pixel sum is a product with a vector of ones at float32 precision (whatever the matmul precision in
-    force): XLA:CPU hands a plain sum of this expression to a reduction kernel that evaluates the exp and log
-    one element at a time, about 30 times slower than the fused elementwise loop plus the matrix-vector
-    product (docs/benchmarks.md).
+    disentanglement_lib used: one exp and one log per pixel. The pixel sum is a product with a vector of ones
+    at float32 precision (whatever the matmul precision in force) because XLA:CPU runs a plain sum of this
+    expression as a slow element-at-a-time reduction (docs/benchmarks.md, "Why our own convolutions").
     """
     per_pixel = jnp.maximum(logits, 0.0) - logits * images + jnp.log1p(jnp.exp(-jnp.abs(logits)))
     flat = per_pixel.reshape(per_pixel.shape[0], -1)
@@ -32,11 +30,6 @@ def gaussian_kl_per_sample(mean: jax.Array, log_var: jax.Array) -> jax.Array:
 def gaussian_kl(mean: jax.Array, log_var: jax.Array) -> jax.Array:
     """Batch mean of the KL divergence to the standard normal prior (disentanglement_lib's `kl_loss`)."""
     return jnp.mean(gaussian_kl_per_sample(mean, log_var))
-
-
-def sample_gaussian(key: jax.Array, mean: jax.Array, log_var: jax.Array) -> jax.Array:
-    """Reparameterised sample mean + exp(log_var / 2) * eps, eps ~ N(0, I)."""
-    return mean + jnp.exp(log_var / 2.0) * jax.random.normal(key, mean.shape, mean.dtype)
 
 
 def gaussian_log_density(samples: jax.Array, mean: jax.Array, log_var: jax.Array) -> jax.Array:

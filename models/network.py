@@ -1,333 +1,49 @@
-"""The study's convolutional Gaussian encoder, deconvolutional Bernoulli decoder and FactorVAE discriminator.
+"""The study's VAE: convolutional Gaussian encoder, deconvolutional Bernoulli decoder, reparameterized sample,
+and FactorVAE's discriminator, built once from the config by `VAE.from_config`.
 
 Layer for layer disentanglement_lib's `conv_encoder`, `deconv_decoder` and `fc_discriminator`: Glorot-uniform
-kernels, zero biases, SAME padding. With `impl="matmul"` every convolution is reduced to one stride-1 2x2
-convolution (`conv2x2`: one matrix product plus shifted copies, with a hand-written gradient), the strided
-ones after a space-to-depth rearrangement, the transposed ones as sub-pixel convolutions: the same functions
-of the same parameters (tested to 1e-5), several times faster to differentiate on XLA:CPU than `lax`'s
-convolutions (docs/benchmarks.md). `impl="xla"` uses `lax`'s convolutions as flax does.
+kernels, zero biases, SAME padding. The convolutions themselves are `models.conv.conv`; the module and
+parameter names (`Conv_0`, `UpConv_3`, `means`, ...) are those of every checkpoint written so far.
 """
 
 from __future__ import annotations
 
-import functools
-from typing import Literal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
-import numpy as np
-from jax import lax
 
-from models.config import ConvImpl
+from models.config import ConvImpl, TrainConfig
+from models.conv import Layout, conv
+
+Params = Any  # a flax parameter tree
+IMAGE_SIDE = 64  # the study network's input height and width
 
 glorot = nn.initializers.glorot_uniform()
 zeros = nn.initializers.zeros_init()
-_NHWC = ("NHWC", "HWIO", "NHWC")
-
-
-def _shifted(x: jax.Array, di: int, dj: int, height: int, width: int) -> jax.Array:
-    """`x[:, i + di, j + dj]` for i < height, j < width, zero where that falls outside `x`.
-
-    A slice and a pad that XLA fuses into its consumer, so shifted views are never materialized padded.
-    """
-    rows, cols = x.shape[1], x.shape[2]
-    i0, i1 = max(0, di), min(rows, height + di)
-    j0, j1 = max(0, dj), min(cols, width + dj)
-    pads = ((0, 0), (i0 - di, height + di - i1), (j0 - dj, width + dj - j1)) + ((0, 0),) * (x.ndim - 3)
-    return jnp.pad(x[:, i0:i1, j0:j1], pads)
-
-
-def _tap_offsets(pad: int, sign: int) -> list[tuple[int, int]]:
-    """Offsets sign·(a - pad, b - pad) of the 2x2 taps (a, b) in (row, column) order."""
-    return [(sign * (a - pad), sign * (b - pad)) for a in (0, 1) for b in (0, 1)]
-
-
-def _gather_shifts(
-    x: jax.Array | list[jax.Array], offsets: list[tuple[int, int]], height: int, width: int
-) -> jax.Array:
-    """[B, height, width, k·C]: the k shifted views side by side, of `x` (im2col of a 2x2 window) or of x[k].
-
-    Stacked on a new axis before the channels and merged into them (the same memory order as concatenating
-    on the channels) because XLA:CPU never fuses a concatenation along the minor dimension when that has
-    128 or more elements: it would write every zero-padded view out in full and then copy them all again.
-    """
-    sources = x if isinstance(x, list) else [x] * len(offsets)
-    views = [_shifted(src, di, dj, height, width) for src, (di, dj) in zip(sources, offsets, strict=True)]
-    stacked = jnp.stack(views, axis=-2)
-    return stacked.reshape(*stacked.shape[:-2], -1)
-
-
-def _add_shifts(product: jax.Array, offsets: list[tuple[int, int]], height: int, width: int) -> jax.Array:
-    """Σ_k shifted(k-th quarter of `product`'s channels, offsets[k]): [..., 4·C] -> [..., C] (col2im)."""
-    parts = jnp.split(product, 4, axis=-1)
-    return sum(_shifted(part, di, dj, height, width) for part, (di, dj) in zip(parts, offsets, strict=True))
-
-
-@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3))
-def conv2x2(x: jax.Array, kernel: jax.Array, pad: int, output_side: bool) -> jax.Array:
-    """Stride-1 2x2 convolution of `x` zero-padded by `pad` (0 or 1) on every side, as one matrix product.
-
-    `x` [B, H, W, C_in], `kernel` [2, 2, C_in, C_out] -> [B, H + 2·pad - 1, W + 2·pad - 1, C_out].
-    Input side (im2col): copy out the 2x2 patches, 4·C_in numbers per output pixel, and multiply. Output side
-    (col2im): multiply every input pixel by all four taps, 4·C_out numbers per pixel, and add the shifted
-    products. Either way the convolution is one dot plus shifted copies, which XLA:CPU runs and differentiates
-    far faster than its own convolutions (docs/benchmarks.md); the cheaper side is the one that copies fewer
-    numbers. The hand-written gradient takes the input gradient in the other side's form, so neither pass
-    materializes a padded or zero-stuffed array.
-    """
-    return _conv2x2_forward(x, kernel, pad, output_side)[0]
-
-
-def _conv2x2_forward(x, kernel, pad, output_side):
-    batch, height, width, c_in = x.shape
-    c_out = kernel.shape[-1]
-    out_h, out_w = height + 2 * pad - 1, width + 2 * pad - 1
-    if output_side:
-        taps = kernel.transpose(2, 0, 1, 3).reshape(c_in, 4 * c_out)
-        product = (x.reshape(-1, c_in) @ taps).reshape(batch, height, width, 4 * c_out)
-        y = _add_shifts(product, _tap_offsets(pad, 1), out_h, out_w)
-    else:
-        patches = _gather_shifts(x, _tap_offsets(pad, 1), out_h, out_w).reshape(-1, 4 * c_in)
-        y = (patches @ kernel.reshape(4 * c_in, c_out)).reshape(batch, out_h, out_w, c_out)
-    return y, (x, kernel)
-
-
-def _conv2x2_backward(pad, output_side, residuals, dy):
-    x, kernel = residuals
-    batch, height, width, c_in = x.shape
-    c_out = kernel.shape[-1]
-    out_h, out_w = dy.shape[1], dy.shape[2]
-    if output_side:
-        d_product = _gather_shifts(dy, _tap_offsets(pad, -1), height, width).reshape(-1, 4 * c_out)
-        taps = kernel.transpose(2, 0, 1, 3).reshape(c_in, 4 * c_out)
-        dx = (d_product @ taps.T).reshape(x.shape)
-        d_taps = x.reshape(-1, c_in).T @ d_product
-        return dx, d_taps.reshape(c_in, 2, 2, c_out).transpose(1, 2, 0, 3)
-    flat_dy = dy.reshape(-1, c_out)
-    d_patches = (flat_dy @ kernel.reshape(4 * c_in, c_out).T).reshape(batch, out_h, out_w, 4 * c_in)
-    dx = _add_shifts(d_patches, _tap_offsets(pad, -1), height, width)
-    patches = _gather_shifts(x, _tap_offsets(pad, 1), out_h, out_w).reshape(-1, 4 * c_in)
-    return dx, (patches.T @ flat_dy).reshape(kernel.shape)
-
-
-conv2x2.defvjp(_conv2x2_forward, _conv2x2_backward)
-
-
-def _space_to_depth(x: jax.Array, block: int = 2) -> jax.Array:
-    """[B, nH, nW, C] -> [B, H, W, n²C] (n = block): each block becomes one pixel, channels (row, col, c)."""
-    batch, height, width, channels = x.shape
-    rows, cols = height // block, width // block
-    blocks = x.reshape(batch, rows, block, cols, block, channels).transpose(0, 1, 3, 2, 4, 5)
-    return blocks.reshape(batch, rows, cols, block * block * channels)
-
-
-def conv_stride2_same(x: jax.Array, kernel: jax.Array) -> jax.Array:
-    """`lax.conv_general_dilated(x, kernel, (2, 2), "SAME")` for a 2x2 or 4x4 kernel and an even image.
-
-    SAME padding of an even image pads (k-2)/2 on each side; rearranged space-to-depth (2x2 blocks become
-    4·C channels) the convolution becomes a stride-1 one with a k/2 x k/2 kernel whose tap (a, b) on block
-    channel (ph, pw, c) is the original tap (2a+ph, 2b+pw) on c: a plain matrix product for k = 2, `conv2x2`
-    for k = 4.
-    """
-    k = kernel.shape[0]
-    batch, height, width, c_in = x.shape
-    if k not in (2, 4) or kernel.shape[1] != k or height % 2 or width % 2:
-        raise ValueError(
-            f"conv_stride2_same needs a 2x2 or 4x4 kernel and an even image, got {kernel.shape}, {x.shape}"
-        )
-    pad = (k - 2) // 2
-    blocks = _space_to_depth(jnp.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0))))
-    if k == 2:
-        c_out = kernel.shape[-1]
-        flat = blocks.reshape(-1, 4 * c_in) @ _regroup_stride2(kernel)[0, 0]
-        return flat.reshape(batch, height // 2, width // 2, c_out)
-    return conv_stride2_from_blocks(blocks, kernel)
-
-
-def _regroup_stride2(kernel: jax.Array) -> jax.Array:
-    """[k, k, C, O] -> [k/2, k/2, 4C, O]: tap (a, b), block channel (ph, pw, c) = kernel[2a+ph, 2b+pw, c]."""
-    k, _, c_in, c_out = kernel.shape
-    half = k // 2
-    regrouped = kernel.reshape(half, 2, half, 2, c_in, c_out).transpose(0, 2, 1, 3, 4, 5)
-    return regrouped.reshape(half, half, 4 * c_in, c_out)
-
-
-def conv_stride2_into_blocks(x: jax.Array, kernel: jax.Array, bias: jax.Array) -> jax.Array:
-    """`conv_stride2_same(x, kernel) + bias` (4x4 kernel), zero-padded by one and rearranged space-to-depth.
-
-    [B, H, W, C] -> [B, H/4 + 1, W/4 + 1, 4·C_out]: block (I, J) holds output pixels (2I+ph-1, 2J+pw-1),
-    zero outside the image, channels (ph, pw, c): the input `conv_stride2_from_blocks` wants. The matrix
-    product writes its rows in that order, so the layer after it needs no space-to-depth transposition of
-    this output nor of its gradient (each cost as much as the layer's product on XLA:CPU). Output pixel
-    2I+ph-1 reads input rows 4I+2ph-3 .. 4I+2ph: the 4x4 blocks of the input padded by three and shifted by
-    2·ph, so four space-to-depth views of the (small) input, one per (ph, pw), give the patches in order.
-    The bias enters the product through a column that is 1 inside the image and 0 outside, where the patches
-    are zero too: the padding comes out exactly zero with no masking pass over the output.
-    """
-    batch, height, width, c_in = x.shape
-    c_out = kernel.shape[-1]
-    if kernel.shape[:2] != (4, 4) or height % 4 or width % 4:
-        raise ValueError(
-            f"conv_stride2_into_blocks needs a 4x4 kernel, sides divisible by 4: {kernel.shape}, {x.shape}"
-        )
-    rows, cols = height // 4 + 1, width // 4 + 1
-    padded = jnp.pad(x, ((0, 0), (3, 3), (3, 3), (0, 0)))
-    views = [
-        _space_to_depth(padded[:, 2 * ph : 2 * ph + 4 * rows, 2 * pw : 2 * pw + 4 * cols], 4)
-        for ph in (0, 1)
-        for pw in (0, 1)
-    ]
-    inside = jnp.broadcast_to(_inside_blocks(rows, cols, height // 2, width // 2), (batch, rows, cols, 4, 1))
-    patches = jnp.where(inside, jnp.stack(views, axis=3), 0.0)
-    patches = jnp.concatenate([patches, inside.astype(x.dtype)], axis=-1).reshape(-1, 16 * c_in + 1)
-    y = patches @ jnp.concatenate([kernel.reshape(16 * c_in, c_out), bias[None]])
-    return y.reshape(batch, rows, cols, 4 * c_out)
-
-
-def _inside_blocks(rows: int, cols: int, height: int, width: int) -> np.ndarray:
-    """[rows, cols, 4, 1]: is pixel (2I+ph-1, 2J+pw-1) of block (I, J), slot (ph, pw), inside the image."""
-    i = 2 * np.arange(rows)[:, None] + np.arange(2)[None, :] - 1  # [rows, ph]
-    j = 2 * np.arange(cols)[:, None] + np.arange(2)[None, :] - 1
-    inside = ((i >= 0) & (i < height))[:, None, :, None] & ((j >= 0) & (j < width))[None, :, None, :]
-    return inside.reshape(rows, cols, 4, 1)
-
-
-def conv_stride2_from_blocks(blocks: jax.Array, kernel: jax.Array) -> jax.Array:
-    """`conv_stride2_same` for a 4x4 kernel of an image given as `conv_stride2_into_blocks` lays it out."""
-    c_in, c_out = kernel.shape[2:]
-    return conv2x2(blocks, _regroup_stride2(kernel), 0, c_out < 4 * c_in)
-
-
-def conv_transpose_stride2_same(x: jax.Array, kernel: jax.Array) -> jax.Array:
-    """`lax.conv_transpose(x, kernel, (2, 2), "SAME")` for a 4x4 kernel, as one 2x2 convolution (sub-pixel).
-
-    With stride 2 and SAME padding, output row 2i+r only sees input rows i-1+r and i+r, through kernel taps
-    r and r+2 (likewise for columns). So all four output phases come from one stride-1 2x2 convolution of the
-    input padded by one, with the 4x4 kernel regrouped into a 2x2 kernel of 4·C_out channels; the phases are
-    then interleaved (depth-to-space). The multiply-adds of the transposed convolution and no zeros. With
-    fewer output than input channels the 2x2 convolution is taken from its output side, and its shifted sums
-    and the interleaving are one pass (`_phases_from_taps`).
-    """
-    if kernel.shape[:2] != (4, 4):
-        raise ValueError(f"conv_transpose_stride2_same expects a 4x4 kernel, got {kernel.shape[:2]}")
-    batch, height, width, c_in = x.shape
-    c_out = kernel.shape[-1]
-    # kernel tap t = 2a + r: a indexes the 2x2 window, r the output phase.
-    phased = (
-        kernel.reshape(2, 2, 2, 2, c_in, c_out).transpose(0, 2, 4, 1, 3, 5).reshape(2, 2, c_in, 4 * c_out)
-    )
-    if c_out < c_in:
-        # Output side (fewer numbers to copy): every input pixel times all 16 (tap, phase) kernel slices.
-        taps = phased.transpose(2, 0, 1, 3).reshape(c_in, 16 * c_out)
-        return _phases_from_taps((x.reshape(-1, c_in) @ taps).reshape(batch, height, width, 16 * c_out))
-    return _interleave_phases(conv2x2(x, phased, 1, False))
-
-
-@jax.custom_vjp
-def _interleave_phases(z: jax.Array) -> jax.Array:
-    """[B, H+1, W+1, (r, s, C)] -> [B, 2H, 2W, C] with output pixel (2i+r, 2j+s) = z[:, i+r, j+s, (r, s)].
-
-    Depth-to-space of the four phases, each read at its own offset. Its gradient is written out as one
-    gather of the four shifted phases of the output gradient; autodiff would instead add four zero-padded
-    copies of the whole [B, H+1, W+1, 4C] array.
-    """
-    batch, rows, cols, channels = z.shape
-    height, width, c_out = rows - 1, cols - 1, channels // 4
-    z = z.reshape(batch, rows, cols, 2, 2, c_out)
-    phases = [jnp.stack([z[:, r : r + height, s : s + width, r, s] for s in (0, 1)], axis=3) for r in (0, 1)]
-    return jnp.stack(phases, axis=2).reshape(batch, 2 * height, 2 * width, c_out)
-
-
-def _output_phases(dy: jax.Array) -> list[jax.Array]:
-    """The four phases of an output gradient [B, 2H, 2W, C]: dy[:, r::2, s::2] for (r, s) in order."""
-    batch, height2, width2, c_out = dy.shape
-    by_phase = dy.reshape(batch, height2 // 2, 2, width2 // 2, 2, c_out)
-    return [by_phase[:, :, r, :, s] for r in (0, 1) for s in (0, 1)]
-
-
-def _interleave_phases_backward(_, dy: jax.Array) -> tuple[jax.Array]:
-    height, width = dy.shape[1] // 2, dy.shape[2] // 2
-    offsets = [(-r, -s) for r in (0, 1) for s in (0, 1)]
-    return (_gather_shifts(_output_phases(dy), offsets, height + 1, width + 1),)
-
-
-_interleave_phases.defvjp(lambda z: (_interleave_phases(z), None), _interleave_phases_backward)
-
-
-@jax.custom_vjp
-def _phases_from_taps(product: jax.Array) -> jax.Array:
-    """Col2im and depth-to-space of an output-side sub-pixel convolution in one pass.
-
-    [B, H, W, (a, b, r, s, C)] -> [B, 2H, 2W, C]: output pixel (2i+r, 2j+s) is the sum over the window taps
-    (a, b) of product[i+r+a-1, j+s+b-1, (a, b, r, s)], zero outside the image. The same values as
-    `_interleave_phases` of the shifted sums `conv2x2(..., output_side=True)` forms, but each phase is summed
-    straight from the product: summed first, the four zero-padded partial sums feed four phase slices, and
-    XLA:CPU then writes each of them out in full rather than repeat it in every slice. The gradient gathers
-    the 16 shifted phase views of the output gradient, which is the product's gradient.
-    """
-    batch, height, width, channels = product.shape
-    by_phase = product.reshape(batch, height, width, 2, 2, 2, 2, channels // 16)
-
-    def phase(r: int, s: int) -> jax.Array:
-        taps = by_phase[:, :, :, :, :, r, s].reshape(batch, height, width, channels // 4)
-        return _add_shifts(taps, [(r + a - 1, s + b - 1) for a in (0, 1) for b in (0, 1)], height, width)
-
-    rows = [jnp.stack([phase(r, s) for s in (0, 1)], axis=3) for r in (0, 1)]
-    return jnp.stack(rows, axis=2).reshape(batch, 2 * height, 2 * width, channels // 16)
-
-
-def _phases_from_taps_backward(_, dy: jax.Array) -> tuple[jax.Array]:
-    batch, height2, width2, c_out = dy.shape
-    height, width = height2 // 2, width2 // 2
-    phases = _output_phases(dy)
-
-    def tap(a: int, b: int) -> jax.Array:  # [B, H, W, (r, s, C)]
-        offsets = [(1 - r - a, 1 - s - b) for r in (0, 1) for s in (0, 1)]
-        return _gather_shifts(phases, offsets, height, width)
-
-    # Two levels of four: XLA:CPU fuses no concatenation of more than eight pieces.
-    taps = jnp.stack([tap(a, b) for a in (0, 1) for b in (0, 1)], axis=-2)
-    return (taps.reshape(batch, height, width, 16 * c_out),)
-
-
-_phases_from_taps.defvjp(lambda product: (_phases_from_taps(product), None), _phases_from_taps_backward)
 
 
 class DownConv(nn.Module):
-    """Stride-2 SAME convolution with `nn.Conv`'s parameters (`kernel`, `bias`).
-
-    With impl "matmul" it is computed by `conv_stride2_same` (one matrix product and shifted sums). `layout`
-    lets two consecutive 4x4 layers skip the rearrangement between them: "into_blocks" returns the output
-    zero-padded and space-to-depth (`conv_stride2_into_blocks`), "from_blocks" takes its input so.
-    """
+    """Stride-2 SAME convolution with `nn.Conv`'s parameters (`kernel`, `bias`); `layout` as in `conv`."""
 
     features: int
     kernel_size: int
     impl: ConvImpl = "matmul"
-    layout: Literal["pixels", "into_blocks", "from_blocks"] = "pixels"
+    layout: Layout = "pixels"
 
     @nn.compact
     def __call__(self, x: jax.Array) -> jax.Array:
         c_in = x.shape[-1] // 4 if self.layout == "from_blocks" else x.shape[-1]
         kernel = self.param("kernel", glorot, (self.kernel_size, self.kernel_size, c_in, self.features))
         bias = self.param("bias", zeros, (self.features,))
-        if self.impl == "xla":
-            y = lax.conv_general_dilated(x, kernel, (2, 2), "SAME", dimension_numbers=_NHWC)
-        elif self.layout == "into_blocks":
-            return conv_stride2_into_blocks(x, kernel, bias)
-        elif self.layout == "from_blocks":
-            y = conv_stride2_from_blocks(x, kernel)
-        else:
-            y = conv_stride2_same(x, kernel)
-        return y + bias
+        return conv(x, kernel, bias, impl=self.impl, layout=self.layout)
 
 
 class UpConv(nn.Module):
-    """Stride-2, 4x4, SAME transposed convolution with `nn.ConvTranspose`'s parameters (`kernel`, `bias`).
-
-    With impl "matmul" it is computed by `conv_transpose_stride2_same` (one matrix product and shifted sums).
-    """
+    """Stride-2, 4x4, SAME transposed convolution with `nn.ConvTranspose`'s parameters (`kernel`, `bias`)."""
 
     features: int
     impl: ConvImpl = "matmul"
@@ -336,11 +52,7 @@ class UpConv(nn.Module):
     def __call__(self, x: jax.Array) -> jax.Array:
         kernel = self.param("kernel", glorot, (4, 4, x.shape[-1], self.features))
         bias = self.param("bias", zeros, (self.features,))
-        if self.impl == "matmul":
-            y = conv_transpose_stride2_same(x, kernel)
-        else:
-            y = lax.conv_transpose(x, kernel, (2, 2), "SAME", dimension_numbers=_NHWC)
-        return y + bias
+        return conv(x, kernel, bias, transpose=True, impl=self.impl)
 
 
 class Encoder(nn.Module):
@@ -389,3 +101,66 @@ class Discriminator(nn.Module):
         for _ in range(6):
             x = nn.leaky_relu(nn.Dense(1000, kernel_init=glorot, bias_init=zeros)(x), 0.2)
         return nn.Dense(2, kernel_init=glorot, bias_init=zeros)(x)
+
+
+def sample(key: jax.Array, mean: jax.Array, log_var: jax.Array) -> jax.Array:
+    """Reparameterized sample mean + exp(log_var / 2) * eps, eps ~ N(0, I): z ~ q(z|x), differentiable."""
+    return mean + jnp.exp(log_var / 2.0) * jax.random.normal(key, mean.shape, mean.dtype)
+
+
+@dataclass(frozen=True)
+class VAE:
+    """The study's networks for one observation shape. Parameters are {"encoder": ..., "decoder": ...}; the
+    discriminator's are kept apart (only FactorVAE trains it). Hashable, so compiled functions can be cached
+    per VAE."""
+
+    encoder: Encoder
+    decoder: Decoder
+    discriminator: Discriminator
+    observation_shape: tuple[int, int, int]
+
+    @classmethod
+    def from_config(cls, config: TrainConfig, observation_shape: Sequence[int]) -> VAE:
+        """The networks `config` describes for images of `observation_shape` (H, W, C): the data's channels
+        size the decoder's output; `conv_impl` left at None takes the platform default."""
+        shape = tuple(int(n) for n in observation_shape)
+        if len(shape) != 3 or shape[:2] != (IMAGE_SIDE, IMAGE_SIDE):
+            raise ValueError(
+                f"the study network needs 64x64 images, the data set has {shape}; "
+                "resize the data set's images to 64x64"
+            )
+        impl = config.resolved(jax.default_backend()).conv_impl
+        return cls(
+            encoder=Encoder(config.num_latents, config.encoder_kernel_34, impl),
+            decoder=Decoder(shape[2], impl),
+            discriminator=Discriminator(),
+            observation_shape=shape,
+        )
+
+    @property
+    def num_latents(self) -> int:
+        """Dimension of the latent code."""
+        return self.encoder.num_latents
+
+    def init(self, key: jax.Array, *, discriminator: bool) -> tuple[Params, Params]:
+        """Glorot-initialised (VAE parameters, discriminator parameters or {} without `discriminator`)."""
+        k_enc, k_dec, k_disc = jax.random.split(key, 3)
+        params = {
+            "encoder": self.encoder.init(k_enc, jnp.zeros((1, *self.observation_shape)))["params"],
+            "decoder": self.decoder.init(k_dec, jnp.zeros((1, self.num_latents)))["params"],
+        }
+        if not discriminator:
+            return params, {}
+        return params, self.discriminator.init(k_disc, jnp.zeros((1, self.num_latents)))["params"]
+
+    def encode(self, params: Params, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+        """(mean, log variance) [B, d] of q(z|x) for images x [B, 64, 64, C]."""
+        return self.encoder.apply({"params": params["encoder"]}, x)
+
+    def decode(self, params: Params, z: jax.Array) -> jax.Array:
+        """Bernoulli logits [B, 64, 64, C] of p(x|z) for codes z [B, d]."""
+        return self.decoder.apply({"params": params["decoder"]}, z)
+
+    def discriminate(self, disc_params: Params, z: jax.Array) -> jax.Array:
+        """FactorVAE discriminator logits [B, 2] of codes z [B, d]."""
+        return self.discriminator.apply({"params": disc_params}, z)

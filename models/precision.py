@@ -22,7 +22,7 @@ def at_precision(fn: F, precision: MatmulPrecision) -> F:
     """`fn`, called (and so traced and compiled) under JAX's default matmul `precision`.
 
     "highest" computes float32 products in float32, as disentanglement_lib's P100 runs did; "default" lets a
-    GPU use TF32 (10-bit mantissa inputs) for them, 1.7x faster on an H200 (docs/benchmarks.md). XLA:CPU
+    GPU use TF32 (10-bit mantissa inputs) for them, faster but not bit-faithful (docs/benchmarks.md). XLA:CPU
     computes float32 products in float32 under either.
     """
 

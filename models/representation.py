@@ -1,7 +1,8 @@
 """Batched functions of many trained models at once: representations for the metrics, held-out model scores.
 
 Parameters of R runs are stacked and every chunk of observations goes through all R encoders in one vmapped,
-jitted call; chunks are padded to a fixed size so one compilation serves any number of observations.
+jitted call; chunks are padded to a fixed size so one compilation serves any number of observations. The
+networks come from `VAE.from_config` with the shape of the observations given, never from the parameters.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from models.config import MatmulPrecision, TrainConfig
-from models.losses import bernoulli_reconstruction, gaussian_kl_per_sample, sample_gaussian
-from models.network import Decoder, Encoder
+from models.losses import bernoulli_reconstruction, gaussian_kl_per_sample
+from models.network import VAE, sample
 from models.precision import at_precision
 
 
@@ -27,11 +28,16 @@ def _stack(params_list: Sequence[Any]) -> Any:
     return jax.tree.map(lambda *xs: jnp.stack([jnp.asarray(x) for x in xs]), *params_list)
 
 
-def _chunks(observations: np.ndarray, size: int):
-    """Yield (chunk padded to `size` rows, number of real rows) over the observations."""
+def _as_observations(observations: np.ndarray) -> np.ndarray:
+    """The observations as float32 [N, H, W, C], or a ValueError naming the shape they have."""
     observations = np.asarray(observations, np.float32)
     if observations.ndim != 4:
         raise ValueError(f"observations must be float32 [N, H, W, C], got shape {observations.shape}")
+    return observations
+
+
+def _chunks(observations: np.ndarray, size: int):
+    """Yield (chunk padded to `size` rows, number of real rows) over float32 observations [N, H, W, C]."""
     for start in range(0, observations.shape[0], size):
         chunk = observations[start : start + size]
         real = chunk.shape[0]
@@ -41,16 +47,13 @@ def _chunks(observations: np.ndarray, size: int):
 
 
 @functools.lru_cache(maxsize=16)
-def _encode(
-    num_latents: int, kernel_34: int, impl: str, precision: MatmulPrecision, kind: str
-) -> Callable[..., jax.Array]:
-    """Jitted (stacked encoder params, x, key) -> codes [R, B, d]; compiled once per shape, not per call."""
-    encoder = Encoder(num_latents, kernel_34, impl)
+def _encode(vae: VAE, precision: MatmulPrecision, kind: str) -> Callable[..., jax.Array]:
+    """Jitted (stacked params, x, key) -> codes [R, B, d]; compiled once per network, not per call."""
 
     @jax.jit
     def encode(stacked: Any, x: jax.Array, key: jax.Array) -> jax.Array:
-        mean, log_var = jax.vmap(lambda p: encoder.apply({"params": p}, x))(stacked)
-        return sample_gaussian(key, mean, log_var) if kind == "sampled" else mean
+        mean, log_var = jax.vmap(lambda p: vae.encode(p, x))(stacked)
+        return sample(key, mean, log_var) if kind == "sampled" else mean
 
     return at_precision(encode, precision)
 
@@ -67,13 +70,13 @@ def represent_fn(
     if kind not in ("mean", "sampled"):
         raise ValueError(f"kind must be 'mean' or 'sampled', got {kind!r}")
     config = config.resolved(jax.default_backend())
-    encode = _encode(
-        config.num_latents, config.encoder_kernel_34, config.conv_impl, config.matmul_precision, kind
-    )
-    stacked = _stack([params["encoder"] for params in params_list])
+    stacked = _stack([{"encoder": params["encoder"]} for params in params_list])
     calls = itertools.count()
 
     def represent(observations: np.ndarray) -> np.ndarray:
+        observations = _as_observations(observations)
+        vae = VAE.from_config(config, observations.shape[1:])
+        encode = _encode(vae, config.matmul_precision, kind)
         call_key = jax.random.fold_in(jax.random.PRNGKey(seed), next(calls))
         parts = [
             np.asarray(encode(stacked, jnp.asarray(chunk), jax.random.fold_in(call_key, i)))[:, :real]
@@ -86,17 +89,15 @@ def represent_fn(
 
 @functools.lru_cache(maxsize=16)
 def _per_sample_losses(
-    num_latents: int, kernel_34: int, channels: int, impl: str, precision: MatmulPrecision
+    vae: VAE, precision: MatmulPrecision
 ) -> Callable[[Any, jax.Array, jax.Array], tuple[jax.Array, jax.Array]]:
     """Jitted (stacked params, x, key) -> per-sample (reconstruction, KL), each [R, B]."""
-    encoder = Encoder(num_latents, kernel_34, impl)
-    decoder = Decoder(channels, impl)
 
     @jax.jit
     def per_sample(stacked: Any, x: jax.Array, key: jax.Array) -> tuple[jax.Array, jax.Array]:
         def one_run(params):
-            mean, log_var = encoder.apply({"params": params["encoder"]}, x)
-            logits = decoder.apply({"params": params["decoder"]}, sample_gaussian(key, mean, log_var))
+            mean, log_var = vae.encode(params, x)
+            logits = vae.decode(params, sample(key, mean, log_var))
             return bernoulli_reconstruction(x, logits), gaussian_kl_per_sample(mean, log_var)
 
         return jax.vmap(one_run)(stacked)
@@ -114,10 +115,9 @@ def heldout_scores(
     """
     config = config.resolved(jax.default_backend())
     stacked = _stack(params_list)
-    channels = int(np.shape(params_list[0]["decoder"]["UpConv_3"]["kernel"])[-1])
-    per_sample = _per_sample_losses(
-        config.num_latents, config.encoder_kernel_34, channels, config.conv_impl, config.matmul_precision
-    )
+    observations = _as_observations(observations)
+    vae = VAE.from_config(config, observations.shape[1:])
+    per_sample = _per_sample_losses(vae, config.matmul_precision)
     rec_sum = np.zeros(len(params_list))
     kl_sum = np.zeros(len(params_list))
     count = 0

@@ -20,8 +20,8 @@ import optax
 from jax import lax
 
 from models.config import TrainConfig
-from models.losses import bernoulli_reconstruction, gaussian_kl, sample_gaussian
-from models.network import Decoder, Discriminator, Encoder
+from models.losses import bernoulli_reconstruction, gaussian_kl
+from models.network import VAE, sample
 from models.objectives import Objective, RegularizerInputs
 from models.objectives.factor_vae import discriminator_loss, shuffle_codes
 from models.precision import at_precision
@@ -49,27 +49,17 @@ def run_keys(seed: int) -> tuple[jax.Array, jax.Array]:
 
 @dataclass(frozen=True)
 class Networks:
-    """The flax modules and optimizers a program uses, built from the config and the observation shape."""
+    """The study VAE a program trains and its two optimizers, from the config and the observation shape."""
 
-    encoder: Encoder
-    decoder: Decoder
-    discriminator: Discriminator
+    vae: VAE
     vae_optimizer: optax.GradientTransformation
     disc_optimizer: optax.GradientTransformation
-    observation_shape: tuple[int, int, int]
 
     @classmethod
     def build(cls, config: TrainConfig, observation_shape: tuple[int, int, int]) -> Networks:
-        """Modules and Adam optimizers exactly as the study configures them."""
-        if tuple(observation_shape[:2]) != (64, 64):
-            raise ValueError(
-                f"the study network needs 64x64 images, the data set has {tuple(observation_shape)}; "
-                "resize the data set's images to 64x64"
-            )
+        """`VAE.from_config` and Adam optimizers exactly as the study configures them."""
         return cls(
-            encoder=Encoder(config.num_latents, config.encoder_kernel_34, config.conv_impl),
-            decoder=Decoder(observation_shape[2], config.conv_impl),
-            discriminator=Discriminator(),
+            vae=VAE.from_config(config, observation_shape),
             vae_optimizer=optax.adam(config.learning_rate, config.adam_b1, config.adam_b2, config.adam_eps),
             disc_optimizer=optax.adam(
                 config.discriminator_learning_rate,
@@ -77,22 +67,13 @@ class Networks:
                 config.discriminator_b2,
                 config.adam_eps,
             ),
-            observation_shape=tuple(observation_shape),
         )
 
 
-def init_state(nets: Networks, objective: Objective, init_key: jax.Array, num_latents: int) -> TrainState:
+def init_state(nets: Networks, objective: Objective, init_key: jax.Array) -> TrainState:
     """A fresh replica: Glorot-initialised networks, zeroed Adam moments, step 0."""
-    k_enc, k_dec, k_disc = jax.random.split(init_key, 3)
-    params = {
-        "encoder": nets.encoder.init(k_enc, jnp.zeros((1, *nets.observation_shape)))["params"],
-        "decoder": nets.decoder.init(k_dec, jnp.zeros((1, num_latents)))["params"],
-    }
-    disc_params: Any = {}
-    disc_opt_state: Any = {}
-    if objective.uses_discriminator:
-        disc_params = nets.discriminator.init(k_disc, jnp.zeros((1, num_latents)))["params"]
-        disc_opt_state = nets.disc_optimizer.init(disc_params)
+    params, disc_params = nets.vae.init(init_key, discriminator=objective.uses_discriminator)
+    disc_opt_state: Any = nets.disc_optimizer.init(disc_params) if objective.uses_discriminator else {}
     return TrainState(
         jnp.int32(0), jnp.int32(-1), params, nets.vae_optimizer.init(params), disc_params, disc_opt_state
     )
@@ -109,14 +90,12 @@ def make_step(
     """The pure single-replica step `(state, strength, train_key, target, images) -> (state, logs)`."""
 
     def vae_loss(params, disc_params, x, key_sample, step, strength):
-        mean, log_var = nets.encoder.apply({"params": params["encoder"]}, x)
-        z = sample_gaussian(key_sample, mean, log_var)
-        logits = nets.decoder.apply({"params": params["decoder"]}, z)
+        mean, log_var = nets.vae.encode(params, x)
+        z = sample(key_sample, mean, log_var)
+        logits = nets.vae.decode(params, z)
         reconstruction = jnp.mean(bernoulli_reconstruction(x, logits))
         kl = gaussian_kl(mean, log_var)
-        disc_logits = (
-            nets.discriminator.apply({"params": disc_params}, z) if objective.uses_discriminator else None
-        )
+        disc_logits = nets.vae.discriminate(disc_params, z) if objective.uses_discriminator else None
         regularizer, extra = objective.regularize(
             RegularizerInputs(kl, mean, log_var, z, step, strength, dataset_size, disc_logits)
         )
@@ -132,8 +111,8 @@ def make_step(
         return loss, (logs, z)
 
     def discriminator_objective(disc_params, z, key_shuffle):
-        logits_z = nets.discriminator.apply({"params": disc_params}, z)
-        logits_shuffled = nets.discriminator.apply({"params": disc_params}, shuffle_codes(key_shuffle, z))
+        logits_z = nets.vae.discriminate(disc_params, z)
+        logits_shuffled = nets.vae.discriminate(disc_params, shuffle_codes(key_shuffle, z))
         return discriminator_loss(logits_z, logits_shuffled)
 
     def step(state: TrainState, strength, train_key, target, images) -> tuple[TrainState, Logs]:
@@ -190,9 +169,9 @@ class Program:
         def jit_at_precision(fn, **jit_kwargs):
             return at_precision(jax.jit(fn, **jit_kwargs), config.matmul_precision)
 
-        self._init = jit_at_precision(lambda key: init_state(self.nets, objective, key, config.num_latents))
+        self._init = jit_at_precision(lambda key: init_state(self.nets, objective, key))
         self._step = jit_at_precision(step, donate_argnums=0)
-        # One replica runs unbatched: XLA:CPU's vmapped dots miss its fast matmul path (23% slower per step).
+        # One replica runs unbatched: XLA:CPU's vmapped dots miss its fast matmul path (docs/benchmarks.md).
         self._single_step = jit_at_precision(single, donate_argnums=0)
         self._scan = jit_at_precision(self._make_scan(step, config.steps_per_call), donate_argnums=0)
 

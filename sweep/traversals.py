@@ -31,7 +31,7 @@ import models
 from analysis import ReportFigure
 from analysis.load import study_order
 from analysis.quantities import STUDY_DATASETS
-from models.network import Decoder, Encoder
+from models.network import VAE
 from results_schema import read_table
 
 DEFAULT_VALUES = tuple(np.linspace(-2.0, 2.0, 11))
@@ -168,28 +168,38 @@ def _encoder_shape(params: dict) -> tuple[int, int]:
     return params["encoder"]["means"]["kernel"].shape[-1], params["encoder"]["Conv_2"]["kernel"].shape[0]
 
 
-@functools.cache
-def _encoder(num_latents: int, kernel_34: int) -> Callable:
-    return jax.jit(Encoder(num_latents, kernel_34).apply)
+def _network(params: dict, channels: int) -> tuple[Callable, Callable]:
+    """Jitted (encode, decode) of `VAE.from_config` for a run's parameters and images of `channels` channels.
+
+    A final export holds parameters only, no config, so the latents and kernel size come from the encoder's
+    shapes; the channels from the images the caller has.
+    """
+    num_latents, kernel_34 = _encoder_shape(params)
+    return _compiled(models.TrainConfig(num_latents=num_latents, encoder_kernel_34=kernel_34), channels)
 
 
 @functools.cache
-def _decoder(channels: int) -> Callable:
-    return jax.jit(Decoder(channels).apply)
+def _compiled(config: models.TrainConfig, channels: int) -> tuple[Callable, Callable]:
+    vae = VAE.from_config(config, (64, 64, channels))
+    return jax.jit(vae.encode), jax.jit(vae.decode)
 
 
 def encode(params: dict, observations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(mean, log variance) float [N, d] of the posterior of observations [N, 64, 64, C]."""
-    mean, log_var = _encoder(*_encoder_shape(params))(
-        {"params": params["encoder"]}, np.asarray(observations, np.float32)
-    )
+    observations = np.asarray(observations, np.float32)
+    mean, log_var = _network(params, observations.shape[-1])[0](params, observations)
     return np.asarray(mean), np.asarray(log_var)
 
 
-def decode(params: dict, codes: np.ndarray) -> np.ndarray:
-    """Bernoulli means float32 [N, 64, 64, C] of codes [N, d] under a run's decoder."""
-    channels = params["decoder"]["UpConv_3"]["bias"].shape[0]
-    logits = _decoder(channels)({"params": params["decoder"]}, np.asarray(codes, np.float32))
+def decode(params: dict, codes: np.ndarray, channels: int | None = None) -> np.ndarray:
+    """Bernoulli means float32 [N, 64, 64, C] of codes [N, d] under a run's decoder.
+
+    `channels`: C of the run's data set. Without it (the data set is not on this machine, and the export
+    records no image shape) it is the width of the decoder's output layer.
+    """
+    if channels is None:
+        channels = params["decoder"]["UpConv_3"]["bias"].shape[0]
+    logits = _network(params, channels)[1](params, np.asarray(codes, np.float32))
     return np.asarray(jax.nn.sigmoid(logits))
 
 
@@ -212,12 +222,14 @@ def traverse(params: dict, observations: np.ndarray | None, values: Sequence[flo
         order = np.argsort(-kl, kind="stable")
     codes = np.repeat(base[None, None, :], num_latents, 0).repeat(steps, 1)
     codes[np.arange(num_latents), :, np.arange(num_latents)] = np.asarray(values, np.float32)
-    tiles = decode(params, codes[order].reshape(-1, num_latents)).reshape(num_latents, steps, 64, 64, -1)
+    channels = None if observations is None else observations.shape[-1]
+    tiles = decode(params, codes[order].reshape(-1, num_latents), channels)
+    tiles = tiles.reshape(num_latents, steps, 64, 64, -1)
     channels = tiles.shape[-1]
     blank = np.ones((num_latents, 1, 64, 64, channels), np.float32)
     if observations is not None:  # input | reconstruction | blank | the traversal
         shown = np.asarray(observations[0], np.float32)
-        reconstruction = decode(params, base[None])[0]
+        reconstruction = decode(params, base[None], channels)[0]
         first = np.stack([shown, reconstruction])[None].repeat(num_latents, 0)
         first[1:] = 1.0  # input and reconstruction in the top row only
         tiles = np.concatenate([first, blank, tiles], axis=1)

@@ -12,8 +12,9 @@ from analysis import build_report
 from analysis.__main__ import main as analysis_main
 from analysis.figures import texts_outside
 from analysis.synthetic import SyntheticSpec, write_synthetic_store
+from models import TrainConfig
 from models.checkpoint import export_final, run_dir
-from models.network import Decoder, Encoder
+from models.network import VAE
 from results_schema import read_table, write_table
 from sweep import traversals
 from sweep.traversals import (
@@ -33,16 +34,10 @@ VALUES = (-2.0, 0.0, 2.0)
 
 def _params(seed: int) -> dict:
     """Random parameters in the networks' exact layout (shapes by abstract evaluation: no slow init)."""
-    key = jax.random.PRNGKey(0)
-    shapes = {
-        "encoder": jax.eval_shape(Encoder(LATENTS).init, key, np.zeros((1, 64, 64, 3), np.float32)),
-        "decoder": jax.eval_shape(Decoder(3).init, key, np.zeros((1, LATENTS), np.float32)),
-    }
+    vae = VAE.from_config(TrainConfig(num_latents=LATENTS), (64, 64, 3))
+    shapes = jax.eval_shape(lambda key: vae.init(key, discriminator=False)[0], jax.random.PRNGKey(0))
     rng = np.random.default_rng(seed)
-    params = jax.tree.map(
-        lambda s: (0.05 * rng.standard_normal(s.shape)).astype(np.float32),
-        {name: tree["params"] for name, tree in shapes.items()},
-    )
+    params = jax.tree.map(lambda s: (0.05 * rng.standard_normal(s.shape)).astype(np.float32), shapes)
     # Latents with clearly different posteriors: a wide spread of log-variance biases orders the KL.
     params["encoder"]["log_var"]["bias"] = np.linspace(-3.0, 0.0, LATENTS).astype(np.float32)
     return params

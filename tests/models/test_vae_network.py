@@ -1,5 +1,7 @@
-"""The study network's layer shapes, initialisation, and the matmul rewrite of its convolutions."""
+"""The study network: the factory, layer shapes and parameter names, initialisation, and its convolutions
+against flax's (the kernels themselves: test_conv.py)."""
 
+import json
 import re
 
 import flax.linen as nn
@@ -7,29 +9,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from golden_params import CONFIG as GOLDEN_CONFIG
+from golden_params import GOLDEN_FILE
 
-from models.network import (
-    Decoder,
-    Discriminator,
-    DownConv,
-    Encoder,
-    UpConv,
-    conv2x2,
-    conv_stride2_from_blocks,
-    conv_stride2_into_blocks,
-    conv_stride2_same,
-    conv_transpose_stride2_same,
-)
-
-NHWC = ("NHWC", "HWIO", "NHWC")
-
-
-def lax_transposed(x, k):
-    return jax.lax.conv_transpose(x, k, (2, 2), "SAME", dimension_numbers=NHWC)
-
-
-def lax_strided(x, k):
-    return jax.lax.conv_general_dilated(x, k, (2, 2), "SAME", dimension_numbers=NHWC)
+from models import TrainConfig
+from models.network import VAE, Decoder, Discriminator, DownConv, Encoder, UpConv, sample
 
 
 def _shapes(tree):
@@ -45,6 +29,45 @@ def _intermediate_shapes(module, x):
         return module.apply(variables, inputs, capture_intermediates=True, mutable=["intermediates"])[1]
 
     return _shapes(jax.eval_shape(run, x)["intermediates"])
+
+
+def test_the_factory_builds_the_configured_networks_for_the_data_channels():
+    config = TrainConfig(num_latents=6, encoder_kernel_34=4, conv_impl="xla")
+    vae = VAE.from_config(config, (64, 64, 3))
+    assert (vae.encoder.impl, vae.decoder.impl, vae.num_latents) == ("xla", "xla", 6)
+    params, disc_params = jax.eval_shape(lambda key: vae.init(key, discriminator=True), jax.random.PRNGKey(0))
+    assert params["encoder"]["Conv_2"]["kernel"].shape == (4, 4, 32, 64)
+    assert params["decoder"]["UpConv_3"]["kernel"].shape == (4, 4, 32, 3)  # the observations' channels
+    assert disc_params["Dense_0"]["kernel"].shape == (6, 1000)
+    mean, log_var = jax.eval_shape(vae.encode, params, jnp.zeros((2, 64, 64, 3)))
+    assert mean.shape == log_var.shape == (2, 6)
+    assert jax.eval_shape(vae.decode, params, mean).shape == (2, 64, 64, 3)
+    assert jax.eval_shape(vae.discriminate, disc_params, mean).shape == (2, 2)
+    assert vae.init(jax.random.PRNGKey(0), discriminator=False)[1] == {}
+    assert VAE.from_config(TrainConfig(), (64, 64, 1)).encoder.impl in ("matmul", "xla")  # platform default
+
+
+def test_the_factory_keeps_the_parameter_paths_checkpoints_were_written_with():
+    golden_paths = sorted(json.loads(GOLDEN_FILE.read_text())["beta_vae"])
+    vae = VAE.from_config(GOLDEN_CONFIG, (64, 64, 1))
+    params, _ = jax.eval_shape(lambda key: vae.init(key, discriminator=False), jax.random.PRNGKey(0))
+    paths = sorted(jax.tree_util.keystr(path) for path, _ in jax.tree_util.tree_leaves_with_path(params))
+    assert paths == golden_paths
+
+
+@pytest.mark.parametrize("shape", [(32, 32, 1), (64, 64), (64, 48, 3)])
+def test_the_factory_rejects_images_that_are_not_64x64(shape):
+    with pytest.raises(ValueError, match="needs 64x64 images"):
+        VAE.from_config(TrainConfig(), shape)
+
+
+def test_sample_is_the_reparameterized_gaussian():
+    mean, log_var = jnp.array([[1.0, -2.0]]), jnp.log(jnp.array([[4.0, 0.25]]))
+    z = jax.vmap(lambda key: sample(key, mean, log_var))(jax.random.split(jax.random.PRNGKey(0), 20_000))
+    np.testing.assert_allclose(z.mean(axis=0), mean, atol=0.05)
+    np.testing.assert_allclose(z.std(axis=0), jnp.exp(log_var / 2), rtol=0.03)
+    gradient = jax.grad(lambda m: jnp.sum(sample(jax.random.PRNGKey(1), m, log_var)))(mean)
+    np.testing.assert_allclose(gradient, jnp.ones_like(mean))
 
 
 def test_encoder_layer_shapes_follow_disentanglement_lib_code():
@@ -74,11 +97,6 @@ def test_encoder_layer_shapes_follow_disentanglement_lib_code():
         (2, 4, 4, 64),
     ]
     assert outputs["means/__call__/0"] == outputs["log_var/__call__/0"] == (2, 10)
-
-
-def test_encoder_kernel_34_is_configurable():
-    params = jax.eval_shape(Encoder(10, kernel_34=4).init, jax.random.PRNGKey(0), jnp.zeros((1, 64, 64, 1)))
-    assert params["params"]["Conv_2"]["kernel"].shape == (4, 4, 32, 64)
 
 
 def test_decoder_layer_shapes():
@@ -158,62 +176,22 @@ def test_downconv_equals_flax_strided_conv(shape, kernel, features):
         np.testing.assert_allclose(got, expected, atol=1e-5)
 
 
-@pytest.mark.parametrize(
-    ("rewritten", "reference", "x_shape", "k_shape"),
-    [
-        # Each rewrite on both sides of conv2x2: output side where C_out < C_in, input side otherwise.
-        (conv_transpose_stride2_same, lax_transposed, (2, 8, 8, 16), (4, 4, 16, 8)),
-        (conv_transpose_stride2_same, lax_transposed, (2, 6, 10, 8), (4, 4, 8, 1)),  # the decoder's last
-        (conv_transpose_stride2_same, lax_transposed, (2, 8, 8, 4), (4, 4, 4, 8)),
-        (conv_stride2_same, lax_strided, (2, 16, 16, 8), (4, 4, 8, 16)),
-        (conv_stride2_same, lax_strided, (2, 16, 16, 2), (4, 4, 2, 16)),
-        (conv_stride2_same, lax_strided, (2, 16, 16, 8), (2, 2, 8, 16)),
-    ],
-)
-def test_rewritten_convolutions_have_the_same_gradients(rewritten, reference, x_shape, k_shape):
-    key_x, key_k, key_t = jax.random.split(jax.random.PRNGKey(2), 3)
-    x, kernel = jax.random.normal(key_x, x_shape), jax.random.normal(key_k, k_shape)
-    target = jax.random.normal(key_t, jax.eval_shape(reference, x, kernel).shape)
-
-    def grads(fn):
-        return jax.jit(jax.grad(lambda xx, kk: jnp.sum(fn(xx, kk) * target), argnums=(0, 1)))(x, kernel)
-
-    for got, want in zip(grads(rewritten), grads(reference), strict=True):
-        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
-
-
-@pytest.mark.parametrize("pad", [0, 1])
-@pytest.mark.parametrize("output_side", [False, True])
-def test_conv2x2_equals_lax_on_both_sides_with_gradients(pad, output_side):
-    key_x, key_k, key_t = jax.random.split(jax.random.PRNGKey(5), 3)
-    x, kernel = jax.random.normal(key_x, (3, 7, 6, 5)), jax.random.normal(key_k, (2, 2, 5, 4))
-
-    def reference(xx, kk):
-        return jax.lax.conv_general_dilated(xx, kk, (1, 1), [(pad, pad), (pad, pad)], dimension_numbers=NHWC)
-
-    assert conv2x2(x, kernel, pad, output_side).shape == (3, 6 + 2 * pad, 5 + 2 * pad, 4)
-    np.testing.assert_allclose(conv2x2(x, kernel, pad, output_side), reference(x, kernel), atol=1e-5)
-    target = jax.random.normal(key_t, (3, 6 + 2 * pad, 5 + 2 * pad, 4))
-
-    def grads(fn):
-        return jax.grad(lambda xx, kk: jnp.sum(fn(xx, kk) * target), argnums=(0, 1))(x, kernel)
-
-    got, want = grads(lambda xx, kk: conv2x2(xx, kk, pad, output_side)), grads(reference)
-    for g, w in zip(got, want, strict=True):
-        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-4)
-
-
 @pytest.mark.parametrize(("channels", "kernel_34"), [(1, 2), (3, 4)])
 def test_matmul_encoder_equals_the_lax_encoder_with_gradients(channels, kernel_34):
     key_x, key_p, key_b = jax.random.split(jax.random.PRNGKey(7), 3)
     x = jax.random.uniform(key_x, (3, 64, 64, channels))
-    variables = jax.jit(Encoder(10, kernel_34, "xla").init)(key_p, x)
+
+    def encoder(impl):
+        config = TrainConfig(encoder_kernel_34=kernel_34, conv_impl=impl)
+        return VAE.from_config(config, (64, 64, channels)).encoder
+
+    variables = jax.jit(encoder("xla").init)(key_p, x)
     # Non-zero biases: the blocks layout must keep its padding zero whatever the bias.
     variables = jax.tree.map(lambda leaf: leaf + 0.1 * jax.random.normal(key_b, leaf.shape), variables)
 
     def outputs_and_grads(impl):
         def total(v):
-            mean, log_var = Encoder(10, kernel_34, impl).apply(v, x)
+            mean, log_var = encoder(impl).apply(v, x)
             return jnp.sum(jnp.sin(mean)) + jnp.sum(jnp.cos(log_var)), (mean, log_var)
 
         return jax.jit(jax.grad(total, has_aux=True))(variables)
@@ -226,31 +204,6 @@ def test_matmul_encoder_equals_the_lax_encoder_with_gradients(channels, kernel_3
         np.testing.assert_allclose(g, w, atol=1e-5 * float(jnp.max(jnp.abs(w))))
 
 
-def test_conv_into_blocks_is_the_padded_space_to_depth_of_the_convolution_plus_bias():
-    key_x, key_k, key_b = jax.random.split(jax.random.PRNGKey(8), 3)
-    x, kernel = jax.random.normal(key_x, (2, 16, 12, 3)), jax.random.normal(key_k, (4, 4, 3, 5))
-    bias = jax.random.normal(key_b, (5,))
-    padded = jnp.pad(lax_strided(x, kernel) + bias, ((0, 0), (1, 1), (1, 1), (0, 0)))  # [2, 10, 8, 5]
-    expected = padded.reshape(2, 5, 2, 4, 2, 5).transpose(0, 1, 3, 2, 4, 5).reshape(2, 5, 4, 20)
-    blocks = conv_stride2_into_blocks(x, kernel, bias)
-    np.testing.assert_allclose(blocks, expected, atol=1e-5)
-    kernel_2 = jax.random.normal(key_k, (4, 4, 5, 6))
-    np.testing.assert_allclose(
-        conv_stride2_from_blocks(blocks, kernel_2), lax_strided(padded[:, 1:-1, 1:-1], kernel_2), atol=1e-4
-    )
-
-
-def test_rewrites_reject_shapes_they_do_not_cover():
-    with pytest.raises(ValueError, match="sides divisible by 4"):
-        conv_stride2_into_blocks(jnp.zeros((1, 6, 8, 2)), jnp.zeros((4, 4, 2, 2)), jnp.zeros(2))
-    with pytest.raises(ValueError, match="4x4 kernel"):
-        conv_transpose_stride2_same(jnp.zeros((1, 4, 4, 2)), jnp.zeros((3, 3, 2, 2)))
-    with pytest.raises(ValueError, match="2x2 or 4x4 kernel and an even image"):
-        conv_stride2_same(jnp.zeros((1, 5, 4, 2)), jnp.zeros((4, 4, 2, 2)))
-    with pytest.raises(ValueError, match="2x2 or 4x4 kernel and an even image"):
-        conv_stride2_same(jnp.zeros((1, 4, 4, 2)), jnp.zeros((6, 6, 2, 2)))
-
-
 @pytest.mark.skipif(jax.default_backend() != "cpu", reason="XLA:CPU's fusion decisions")
 def test_xla_cpu_fuses_every_shifted_view_of_the_network_into_its_consumer():
     """The rewrite's shifted, zero-padded views only pay off if XLA never writes them out on their own.
@@ -260,12 +213,12 @@ def test_xla_cpu_fuses_every_shifted_view_of_the_network_into_its_consumer():
     the network should keep exactly one padding of its own: the input image's, for the first convolution.
     """
     x = jnp.zeros((4, 64, 64, 1))
-    encoder, decoder = Encoder(), Decoder()
-    params = (encoder.init(jax.random.PRNGKey(0), x), decoder.init(jax.random.PRNGKey(1), jnp.zeros((4, 10))))
+    vae = VAE.from_config(TrainConfig(conv_impl="matmul"), (64, 64, 1))
+    params, _ = vae.init(jax.random.PRNGKey(0), discriminator=False)
 
     def loss(p):
-        mean, log_var = encoder.apply(p[0], x)
-        return jnp.sum(decoder.apply(p[1], mean + log_var) ** 2)
+        mean, log_var = vae.encode(p, x)
+        return jnp.sum(vae.decode(p, mean + log_var) ** 2)
 
     program = jax.jit(jax.grad(loss)).lower(params).compile().as_text()
     entry = program[program.index("ENTRY") :]
