@@ -1,7 +1,7 @@
 """Training core: the study's conv VAE, its six objectives, replica-batched training, checkpoints and the
 representation functions the evaluation calls. Imports only `data`-shaped objects, never `sweep` or Ray."""
 
-from models.checkpoint import load_final_params
+from models.checkpoint import load_final_params, load_final_result
 from models.config import PLATFORM_DEFAULTS, ReplicaSpec, TrainConfig, platform_defaults
 from models.objectives import OBJECTIVES, Objective
 from models.representation import heldout_scores, represent_fn
@@ -16,6 +16,7 @@ __all__ = [
     "TrainConfig",
     "heldout_scores",
     "load_final_params",
+    "load_final_result",
     "platform_defaults",
     "represent_fn",
     "train_replicas",

@@ -84,6 +84,15 @@ def read_result(directory: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def load_final_result(checkpoint_root: Path, run_id: str) -> dict[str, Any]:
+    """A finished run's result record (`RunResult.record()`: status, steps, curve, observation_shape, ...)."""
+    directory = run_dir(checkpoint_root, run_id)
+    record = read_result(directory)
+    if record is None:
+        raise FileNotFoundError(f"run {run_id!r} has no final export under {directory}")
+    return record
+
+
 def load_final_params(checkpoint_root: Path, run_id: str) -> Any:
     """The final parameters a finished run exported ({"encoder": ..., "decoder": ...} of numpy arrays)."""
     directory = run_dir(checkpoint_root, run_id)

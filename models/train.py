@@ -47,6 +47,9 @@ class RunResult:
     final_logs: dict[str, float]
     curve: list[dict[str, float]]
     params: Any = field(repr=False)
+    # (H, W, C) of the images the run was trained on, so a reader of its export (traversals) builds the
+    # decoder without the data set; None in exports written before it was recorded.
+    observation_shape: list[int] | None = None
 
     def record(self) -> dict[str, Any]:
         """Everything but the parameters, JSON-serialisable (the run's `result.json`)."""
@@ -211,6 +214,7 @@ def _train_pending(
             final_logs=run_logs[r].final_logs,
             curve=run_logs[r].curve,
             params=jax.tree.map(lambda x, r=r: x[r], host_params),
+            observation_shape=[int(n) for n in dataset.observation_shape],
         )
         if root is not None:
             checkpoint.export_final(checkpoint.run_dir(root, spec.run_id), result.params, result.record())

@@ -83,19 +83,25 @@ def traversal_report(
     if not (store / "runs").is_dir():
         return [], f"no result store at {store}"
     picks = picked_runs(store, run_ids)
-    figures, missing = [], []
+    figures, missing, unshaped = [], [], []
     for run in picks.itertuples(index=False):
         if len(figures) == max_runs:
             break
         try:
             if not isinstance(run.checkpoint_path, str):
                 raise FileNotFoundError(run.run_id)
-            params = models.load_final_params(Path(run.checkpoint_path).parent, run.run_id)
+            root = Path(run.checkpoint_path).parent
+            params = models.load_final_params(root, run.run_id)
+            shape = models.load_final_result(root, run.run_id).get("observation_shape")
         except FileNotFoundError:
             missing.append(f"{run.run_id} ({run.why})")
             continue
         observations, source = _observations(run, data_dir, seed)
-        traversal = traverse(params, observations, values)
+        channels = observations.shape[-1] if observations is not None else (shape or [None])[-1]
+        if channels is None:
+            unshaped.append(run.run_id)
+            continue
+        traversal = traverse(params, observations, values, channels)
         target.mkdir(parents=True, exist_ok=True)
         path = target / f"traversal_{run.run_id}.png"
         setting = f"{run.strength_name}={run.strength:g}, seed {run.seed}"
@@ -106,6 +112,9 @@ def traversal_report(
         )
     asked = set(run_ids) - set(picks["run_id"])
     notes = [f"run(s) {', '.join(sorted(asked))} not done runs of this store"] if asked else []
+    if unshaped:
+        notes.append(f"neither the data set nor the image shape (exports before it was recorded) for "
+                     f"{len(unshaped)} picked run(s): {', '.join(unshaped)}")
     if missing:
         notes.append(f"no final checkpoint on disk for {len(missing)} picked run(s): {', '.join(missing)}")
     return figures, ("; ".join(notes) or None)
@@ -191,14 +200,9 @@ def encode(params: dict, observations: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return np.asarray(mean), np.asarray(log_var)
 
 
-def decode(params: dict, codes: np.ndarray, channels: int | None = None) -> np.ndarray:
-    """Bernoulli means float32 [N, 64, 64, C] of codes [N, d] under a run's decoder.
-
-    `channels`: C of the run's data set. Without it (the data set is not on this machine, and the export
-    records no image shape) it is the width of the decoder's output layer.
-    """
-    if channels is None:
-        channels = params["decoder"]["UpConv_3"]["bias"].shape[0]
+def decode(params: dict, codes: np.ndarray, channels: int) -> np.ndarray:
+    """Bernoulli means float32 [N, 64, 64, C] of codes [N, d] under a run's decoder; `channels`: C of the
+    run's images (its data set's, or the `observation_shape` its export records)."""
     logits = _network(params, channels)[1](params, np.asarray(codes, np.float32))
     return np.asarray(jax.nn.sigmoid(logits))
 
@@ -208,9 +212,10 @@ def latent_kl(mean: np.ndarray, log_var: np.ndarray) -> np.ndarray:
     return 0.5 * np.mean(mean**2 + np.exp(log_var) - 1.0 - log_var, axis=0)
 
 
-def traverse(params: dict, observations: np.ndarray | None, values: Sequence[float]) -> Traversal:
+def traverse(params: dict, observations: np.ndarray | None, values: Sequence[float], channels: int
+             ) -> Traversal:
     """The traversal of a run around the encoder mean of `observations[0]` (around the prior mean, without
-    input or reconstruction, when `observations` is None), rows sorted by KL."""
+    input or reconstruction, when `observations` is None), rows sorted by KL; `channels`: C of its images."""
     num_latents = _encoder_shape(params)[0]
     steps = len(values)
     if observations is None:
@@ -222,10 +227,8 @@ def traverse(params: dict, observations: np.ndarray | None, values: Sequence[flo
         order = np.argsort(-kl, kind="stable")
     codes = np.repeat(base[None, None, :], num_latents, 0).repeat(steps, 1)
     codes[np.arange(num_latents), :, np.arange(num_latents)] = np.asarray(values, np.float32)
-    channels = None if observations is None else observations.shape[-1]
     tiles = decode(params, codes[order].reshape(-1, num_latents), channels)
-    tiles = tiles.reshape(num_latents, steps, 64, 64, -1)
-    channels = tiles.shape[-1]
+    tiles = tiles.reshape(num_latents, steps, 64, 64, channels)
     blank = np.ones((num_latents, 1, 64, 64, channels), np.float32)
     if observations is not None:  # input | reconstruction | blank | the traversal
         shown = np.asarray(observations[0], np.float32)

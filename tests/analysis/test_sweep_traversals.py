@@ -46,7 +46,8 @@ def _params(seed: int) -> dict:
 @pytest.fixture(scope="module")
 def sweep_out(tmp_path_factory):
     """A sweep output directory whose runs all name a checkpoint directory; final exports exist for the best
-    run by FactorVAE score and for one other run (asked for by id), not for the worst run."""
+    run by FactorVAE score (recording its image shape) and for one other run (asked for by id; an export from
+    before the shape was recorded), not for the worst run."""
     out = tmp_path_factory.mktemp("sweep_out")
     spec = SyntheticSpec(datasets=("cars3d",), objectives=("beta_vae", "factor_vae"), seeds=2, curve_points=1)
     write_synthetic_store(out / "store", spec)
@@ -63,8 +64,9 @@ def sweep_out(tmp_path_factory):
             out / "store", "runs", runs, dataset="cars3d", objective=objective, job_id=f"cars3d-{objective}-0"
         )
     params = {best: _params(1), other: _params(2)}
-    for run_id, values in params.items():
-        export_final(run_dir(out / "checkpoints", run_id), values, {"status": "done"})
+    shaped = {"status": "done", "observation_shape": [64, 64, 3]}
+    export_final(run_dir(out / "checkpoints", best), params[best], shaped)
+    export_final(run_dir(out / "checkpoints", other), params[other], {"status": "done"})
     return out, {"best": best, "other": other, "worst": worst}, params
 
 
@@ -77,20 +79,21 @@ def test_picks_are_the_runs_asked_for_then_best_and_worst_factor_vae(sweep_out):
     assert picks["why"].iloc[2].startswith("worst FactorVAE score of cars3d")
 
 
-def test_runs_without_a_checkpoint_are_skipped_and_said_so(sweep_out, tmp_path):
+def test_runs_without_a_checkpoint_or_an_image_shape_are_skipped_and_said_so(sweep_out, tmp_path):
     out, ids, _ = sweep_out
     figures, note = traversal_report(out, run_ids=[ids["other"], "nope"], data_dir=tmp_path, values=VALUES)
-    assert [f.name for f in figures] == [f"traversal_{ids['other']}", f"traversal_{ids['best']}"]
-    assert "asked for" in figures[0].title and "best FactorVAE" in figures[1].title
-    assert all("prior mean" in f.caption for f in figures)  # cars3d is not available here
+    assert [f.name for f in figures] == [f"traversal_{ids['best']}"]  # cars3d is not available here
+    assert "best FactorVAE" in figures[0].title and "prior mean" in figures[0].caption
     assert "nope" in note and f"no final checkpoint on disk for 1 picked run(s): {ids['worst']}" in note
+    unshaped = "neither the data set nor the image shape (exports before it was recorded) for 1 picked run(s)"
+    assert f"{unshaped}: {ids['other']}" in note
 
 
 def test_tiles_rows_and_labels(sweep_out):
     _, ids, params = sweep_out
     run = params[ids["best"]]
     observations = np.random.default_rng(0).uniform(size=(32, 64, 64, 3)).astype(np.float32)
-    traversal = traverse(run, observations, VALUES)
+    traversal = traverse(run, observations, VALUES, channels=3)
     mean, log_var = encode(run, observations)
     kl = latent_kl(mean, log_var)
     np.testing.assert_allclose(traversal.kl, kl, rtol=1e-5)
@@ -100,13 +103,13 @@ def test_tiles_rows_and_labels(sweep_out):
     assert image.shape[:2] == (tile_box(LATENTS - 1, 0)[0].stop, tile_box(0, 2 + len(VALUES))[1].stop)
     np.testing.assert_allclose(image[tile_box(0, 0)], observations[0])  # the input
     np.testing.assert_allclose(
-        image[tile_box(0, 1)], decode(run, mean[:1])[0], atol=1e-6
+        image[tile_box(0, 1)], decode(run, mean[:1], channels=3)[0], atol=1e-6
     )  # its reconstruction
     for row in (0, LATENTS - 1):
         latent = traversal.order[row]
         code = mean[:1].repeat(len(VALUES), 0)
         code[:, latent] = VALUES
-        expected = decode(run, code)
+        expected = decode(run, code, channels=3)
         for column in range(len(VALUES)):
             np.testing.assert_allclose(image[tile_box(row, 3 + column)], expected[column], atol=1e-6)
     figure = draw(traversal, VALUES, "a title")

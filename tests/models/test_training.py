@@ -81,6 +81,7 @@ def test_finished_runs_are_exported_and_not_retrained(data, group):
     assert [r.run_id for r in again] == [RUN_B.run_id, RUN_A.run_id]
     assert again[1].curve == results[0].curve and again[1].train_seconds == results[0].train_seconds
     assert_same_params(again[1].params, results[0].params, atol=0)
+    assert again[1].observation_shape == results[0].observation_shape == [64, 64, 1]  # from the export
     with pytest.raises(FileNotFoundError, match="no final export"):
         load_final_params(root, "never-trained")
 
