@@ -1,5 +1,5 @@
 """The study network: the factory, layer shapes and parameter names, initialisation, and its convolutions
-against flax's (the kernels themselves: test_conv.py)."""
+against flax's (the kernels themselves: test_models_conv.py)."""
 
 import json
 import re
