@@ -20,6 +20,7 @@ setup: $(VENV)/.installed
 
 test: setup
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m pytest -q tests
 
 test-fast: setup
@@ -27,6 +28,7 @@ test-fast: setup
 
 lint: setup
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 # The smoke run shows the machinery end to end (6 runs x 200 steps: nothing is learned yet); the committed store
 # of the replication grid (results/replication_cpu/store, 36 runs x 3,000 steps, no checkpoints) shows what a

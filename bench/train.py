@@ -364,10 +364,15 @@ def layer_cases() -> Iterator[tuple[str, jax.Array, jax.Array, dict[str, Callabl
         x = jax.random.normal(jax.random.PRNGKey(0), x_shape)
         kernel = jax.random.normal(jax.random.PRNGKey(1), k_shape)
         impls = {"lax": "xla", "rewrite": "matmul"}
-        yield name, x, kernel, {
-            form: functools.partial(_unbiased_conv, transpose=transposed, impl=impl)
-            for form, impl in impls.items()
-        }
+        yield (
+            name,
+            x,
+            kernel,
+            {
+                form: functools.partial(_unbiased_conv, transpose=transposed, impl=impl)
+                for form, impl in impls.items()
+            },
+        )
 
 
 def per_layer(calls: int) -> list[dict]:

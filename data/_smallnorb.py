@@ -147,8 +147,9 @@ def read_binary_matrix(path: Path) -> np.ndarray:
     return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=tuple(int(d) for d in dims))
 
 
-def load_files(directory: Path, cache_dir: Path, resize: str = DEFAULT_RESIZE
-               ) -> tuple[np.ndarray, np.ndarray]:
+def load_files(
+    directory: Path, cache_dir: Path, resize: str = DEFAULT_RESIZE
+) -> tuple[np.ndarray, np.ndarray]:
     """Images (cached) and factors int64 [n, 5] of both chunks, training first.
 
     Images are uint8 [n, 64, 64, 1] for "uint8_clipped" and [n, 64, 64, 2] (value + OFFSET as high and low

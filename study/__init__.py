@@ -62,6 +62,8 @@ def model_num(dataset: str, objective: str, strength: float, seed: int) -> int |
     if strength not in strengths:
         return None
     per_objective = STRENGTHS_PER_OBJECTIVE * SEEDS
-    return (DATASETS.index(dataset) * len(OBJECTIVES) * per_objective
-            + (OBJECTIVE_NAMES.index(objective) * STRENGTHS_PER_OBJECTIVE + strengths.index(strength)) * SEEDS
-            + seed)
+    return (
+        DATASETS.index(dataset) * len(OBJECTIVES) * per_objective
+        + (OBJECTIVE_NAMES.index(objective) * STRENGTHS_PER_OBJECTIVE + strengths.index(strength)) * SEEDS
+        + seed
+    )

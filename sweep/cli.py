@@ -63,14 +63,25 @@ def cmd_run(overrides: Sequence[str], as_json: bool) -> None:
     from sweep.driver import run_sweep
 
     summary = run_sweep(overrides, show_progress=not as_json)
-    _emit({"grid": summary.grid, "runs": summary.total, "by_status": summary.counts,
-           "store": str(summary.store), "recovered_files": summary.recovered,
-           "reevaluated": summary.reevaluated, "complete": summary.complete},
-          lambda _: summary.render(), as_json)
+    _emit(
+        {
+            "grid": summary.grid,
+            "runs": summary.total,
+            "by_status": summary.counts,
+            "store": str(summary.store),
+            "recovered_files": summary.recovered,
+            "reevaluated": summary.reevaluated,
+            "complete": summary.complete,
+        },
+        lambda _: summary.render(),
+        as_json,
+    )
     failed = summary.counts.get("failed", 0)
     if failed:
-        raise RunsFailedError(f"{failed} run(s) failed (`python -m sweep status out=...` shows why); "
-                              "rerun the same command to retry them")
+        raise RunsFailedError(
+            f"{failed} run(s) failed (`python -m sweep status out=...` shows why); "
+            "rerun the same command to retry them"
+        )
 
 
 def cmd_status(overrides: Sequence[str], as_json: bool) -> None:
@@ -80,8 +91,10 @@ def cmd_status(overrides: Sequence[str], as_json: bool) -> None:
     status = store_status(_out(overrides))
     _emit(status, render, as_json)
     if status["problems"]:
-        raise RunsFailedError("the store breaks its consistency rules (listed above); rerun the sweep's "
-                              "`run` command to repair it")
+        raise RunsFailedError(
+            "the store breaks its consistency rules (listed above); rerun the sweep's "
+            "`run` command to repair it"
+        )
 
 
 def cmd_compact(overrides: Sequence[str], as_json: bool) -> None:
@@ -96,8 +109,14 @@ def cmd_compact(overrides: Sequence[str], as_json: bool) -> None:
         raise SweepConfigError(f"no result store at {out / 'store'} (check out=)")
     with exclusive(out, "compact"):
         report = asdict(compact(out / "store"))
-    _emit(report, lambda r: "\n".join(f"{name}: {r['files_before'][name]} -> {r['files_after'][name]} files, "
-                                      f"{r['rows'][name]} rows" for name in r["rows"]), as_json)
+    _emit(
+        report,
+        lambda r: "\n".join(
+            f"{name}: {r['files_before'][name]} -> {r['files_after'][name]} files, {r['rows'][name]} rows"
+            for name in r["rows"]
+        ),
+        as_json,
+    )
 
 
 def cmd_train(overrides: Sequence[str], as_json: bool) -> None:
@@ -120,17 +139,32 @@ def cmd_report(overrides: Sequence[str], as_json: bool) -> None:
     if not (out / "store").is_dir():
         raise SweepConfigError(f"no result store at {out / 'store'}; run a sweep with out={root.out} first")
     for problem in check_store(out / "store").problems():  # corrupt files raise here, named
-        print(f"warning: {problem}; the report leaves these runs' missing rows out (a rerun of the sweep's "
-              "`run` command re-evaluates them)", file=sys.stderr)
-    report = build_report(out / "store", out / "report",
-                          extra_figures=traversal_figures(out, data_dir=root.data_dir))
-    _emit({"report": str(report.html), "runs": report.runs_used, "not_computed": list(report.not_computed)},
-          lambda r: "\n".join([f"report: {r['report']} ({r['runs']} runs)",
-                               *(f"  not computed: {line}" for line in r["not_computed"])]), as_json)
+        print(
+            f"warning: {problem}; the report leaves these runs' missing rows out (a rerun of the sweep's "
+            "`run` command re-evaluates them)",
+            file=sys.stderr,
+        )
+    report = build_report(
+        out / "store", out / "report", extra_figures=traversal_figures(out, data_dir=root.data_dir)
+    )
+    _emit(
+        {"report": str(report.html), "runs": report.runs_used, "not_computed": list(report.not_computed)},
+        lambda r: "\n".join(
+            [
+                f"report: {r['report']} ({r['runs']} runs)",
+                *(f"  not computed: {line}" for line in r["not_computed"]),
+            ]
+        ),
+        as_json,
+    )
 
 
 COMMANDS: dict[str, Callable[[Sequence[str], bool], None]] = {
-    "train": cmd_train, "plan": cmd_plan, "run": cmd_run, "status": cmd_status, "compact": cmd_compact,
+    "train": cmd_train,
+    "plan": cmd_plan,
+    "run": cmd_run,
+    "status": cmd_status,
+    "compact": cmd_compact,
     "report": cmd_report,
 }
 
@@ -201,8 +235,10 @@ def _os_error(err: OSError) -> str:
     where = f" ({err.filename})" if err.filename else ""
     text = f"{err.strerror}{where}" if err.strerror else str(err)
     if err.errno == errno.ENOSPC:
-        text += ("; nothing committed was lost (files are written under temporary names and renamed). "
-                 "Free space or choose another out=, then rerun the same command")
+        text += (
+            "; nothing committed was lost (files are written under temporary names and renamed). "
+            "Free space or choose another out=, then rerun the same command"
+        )
     return text
 
 

@@ -77,8 +77,9 @@ def compose_config(overrides: Sequence[str] = ()) -> DictConfig:
         return _composer(overrides)()
 
 
-def compose_bases(overrides: Sequence[str], pairs: Iterable[tuple[str, str]]
-                  ) -> dict[tuple[str, str], DictConfig]:
+def compose_bases(
+    overrides: Sequence[str], pairs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], DictConfig]:
     """Compose one config per (data set, objective) pair, the user's overrides applied to each.
 
     A plain `dataset=`/`model=` override is dropped here because the pair chooses those groups.

@@ -58,15 +58,17 @@ class SweepSummary:
         return self.counts.get("failed", 0) == 0 and sum(self.counts.values()) == self.total
 
 
-def _todo(runs: Sequence[RunSpec], check: StoreCheck, retry_failed: bool
-          ) -> tuple[list[RunSpec], Counter, set[str]]:
+def _todo(
+    runs: Sequence[RunSpec], check: StoreCheck, retry_failed: bool
+) -> tuple[list[RunSpec], Counter, set[str]]:
     """Runs still to do, status counts of the grid's kept runs, and the run_ids to retire first.
 
     Retired are the failed runs (when retried) and the `done` runs without scores or curve (always: their
     result is incomplete, and their checkpoint makes the redo an evaluation).
     """
-    status = dict(zip(check.runs.column("run_id").to_pylist(), check.runs.column("status").to_pylist(),
-                      strict=True))
+    status = dict(
+        zip(check.runs.column("run_id").to_pylist(), check.runs.column("status").to_pylist(), strict=True)
+    )
     grid_status = {r.run_id: status[r.run_id] for r in runs if r.run_id in status}
     retry = {rid for rid, s in grid_status.items() if s == "failed"} if retry_failed else set()
     retry |= {rid for rid in grid_status if rid in check.incomplete}
@@ -90,8 +92,11 @@ def run_sweep(overrides: Sequence[str], show_progress: bool = True) -> SweepSumm
         preflight(root, runs, out, len(todo))
         incomplete = len(retry & set(check.incomplete))
         if incomplete and show_progress:
-            print(f"{incomplete} run(s) recorded done lack scores or a training curve: evaluating them again "
-                  "from their checkpoints", flush=True)
+            print(
+                f"{incomplete} run(s) recorded done lack scores or a training curve: evaluating them again "
+                "from their checkpoints",
+                flush=True,
+            )
         repair(store, check, retry)
         for marker in job_markers(out):  # the lock is ours: any marker left is from a killed session
             marker.unlink()
@@ -111,13 +116,24 @@ def _warn_if_long(root: DictConfig, jobs: Sequence[Job], platform: str) -> None:
     hours = device_hours(jobs, base.train.steps, base.train.batch_size, rate, priced)
     if hours is not None and hours > WARN_DEVICE_HOURS:
         runs = sum(len(j.runs) for j in jobs)
-        print(f"warning: the {runs} runs to do are planned at {hours:,.1f} device-hours on {platform} "
-              f"(`python -m sweep plan` with the same arguments), more than a day; Ctrl-C stops the sweep "
-              "and the same command resumes it", file=sys.stderr, flush=True)
+        print(
+            f"warning: the {runs} runs to do are planned at {hours:,.1f} device-hours on {platform} "
+            f"(`python -m sweep plan` with the same arguments), more than a day; Ctrl-C stops the sweep "
+            "and the same command resumes it",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
-def _execute(root: DictConfig, todo: list[RunSpec], counts: Counter, total: int, out: Path, store: Path,
-             show_progress: bool) -> Counter:
+def _execute(
+    root: DictConfig,
+    todo: list[RunSpec],
+    counts: Counter,
+    total: int,
+    out: Path,
+    store: Path,
+    show_progress: bool,
+) -> Counter:
     """Run `todo` as Ray jobs, committing each job's rows as it finishes; returns the grid's status counts."""
     import ray
 
@@ -132,9 +148,14 @@ def _execute(root: DictConfig, todo: list[RunSpec], counts: Counter, total: int,
         jobs = pack(todo, replicas_per_job(root.launcher, platform))
         _warn_if_long(root, jobs, platform)
         absolute = lambda path: str(Path(path).resolve()) if path else None  # workers may run elsewhere
-        ctx = JobContext(str(out), root.grid.name, absolute(root.data_dir),
-                         tuple(root.launcher.transient_errors), absolute(root.compilation_cache),
-                         fit_processes=job_cpus(root.launcher))
+        ctx = JobContext(
+            str(out),
+            root.grid.name,
+            absolute(root.data_dir),
+            tuple(root.launcher.transient_errors),
+            absolute(root.compilation_cache),
+            fit_processes=job_cpus(root.launcher),
+        )
         if show_progress:
             print(f"{len(todo)} runs to do in {len(jobs)} jobs on {where}", flush=True)
         submitter = JobSubmitter(root.launcher, ctx)
@@ -202,10 +223,14 @@ def _ignoring_interrupts():
 def start_watchdog() -> subprocess.Popen | None:
     """Start `sweep.watchdog` for this process: if it dies (even by SIGKILL), its Ray processes go too."""
     try:
-        return subprocess.Popen([sys.executable, "-m", "sweep.watchdog", str(os.getpid())],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL,
-                                start_new_session=True, env={**os.environ, "PYTHONPATH": _package_root()})
+        return subprocess.Popen(
+            [sys.executable, "-m", "sweep.watchdog", str(os.getpid())],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            env={**os.environ, "PYTHONPATH": _package_root()},
+        )
     except OSError:
         return None  # best effort: the sweep runs without it
 

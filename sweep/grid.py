@@ -60,23 +60,42 @@ class RunBase:
     def identity(self) -> str:
         """Canonical JSON of everything but seed and strength that determines a run's results. A fixed
         hyperparameter enters only when it differs from the study's value, so the study's ids never change."""
-        model = {"name": self.objective, "strength_name": self.strength_name,
-                 **self.engine_objective().changed_hyperparameters()}
+        model = {
+            "name": self.objective,
+            "strength_name": self.strength_name,
+            **self.engine_objective().changed_hyperparameters(),
+        }
         return json.dumps(
-            {"code": code_version(), "dataset": self.dataset_config, "model": model,
-             "train": self.train.identity(), "metrics": self.metrics.identity(),
-             "heldout": {"observations": self.heldout_observations}},
+            {
+                "code": code_version(),
+                "dataset": self.dataset_config,
+                "model": model,
+                "train": self.train.identity(),
+                "metrics": self.metrics.identity(),
+                "heldout": {"observations": self.heldout_observations},
+            },
             sort_keys=True,
         )
 
     def config_json(self, strength: float, seed: int) -> str:
         """The resolved config of one run of this base, as JSON (the `config_json` column)."""
-        model = {"name": self.objective, "strength_name": self.strength_name, self.strength_name: strength,
-                 "hyperparameters": dataclasses.asdict(self.model.hyperparameters)}
-        return json.dumps({"dataset": self.dataset_config, "model": model,
-                           "train": dataclasses.asdict(self.train), "metrics": self.metrics.to_dict(),
-                           "heldout": {"observations": self.heldout_observations}, "seed": seed},
-                          sort_keys=True)
+        model = {
+            "name": self.objective,
+            "strength_name": self.strength_name,
+            self.strength_name: strength,
+            "hyperparameters": dataclasses.asdict(self.model.hyperparameters),
+        }
+        return json.dumps(
+            {
+                "dataset": self.dataset_config,
+                "model": model,
+                "train": dataclasses.asdict(self.train),
+                "metrics": self.metrics.to_dict(),
+                "heldout": {"observations": self.heldout_observations},
+                "seed": seed,
+            },
+            sort_keys=True,
+        )
 
 
 @dataclass(frozen=True)
@@ -127,13 +146,16 @@ def _strengths(objective: str, strength_name: str, values) -> list[float]:
     try:
         out = [float(v) for v in values]
     except (TypeError, ValueError):
-        raise SweepConfigError(f"invalid strengths for {objective}: {strength_name} must be numbers, "
-                               f"got {list(values)}") from None
+        raise SweepConfigError(
+            f"invalid strengths for {objective}: {strength_name} must be numbers, got {list(values)}"
+        ) from None
     bad = [v for v in out if not math.isfinite(v) or v < 0]
     if not out or bad:
-        raise SweepConfigError(f"invalid strengths for {objective}: {strength_name} must be finite and >= 0 "
-                               f"(got {list(values)}); fix grid.strengths.{objective} or the model's "
-                               "the study's strengths")
+        raise SweepConfigError(
+            f"invalid strengths for {objective}: {strength_name} must be finite and >= 0 "
+            f"(got {list(values)}); fix grid.strengths.{objective} or the model's "
+            "the study's strengths"
+        )
     if len(set(out)) != len(out):
         raise SweepConfigError(f"invalid strengths for {objective}: a value is listed twice in {out}")
     return out
@@ -172,25 +194,46 @@ def run_base(dataset: str, objective: str, cfg: DictConfig) -> RunBase:
         raise SweepConfigError(problems[0])
     if problems:
         raise SweepConfigError("the configuration is invalid:\n  - " + "\n  - ".join(problems))
-    return RunBase(dataset, objective, engine.strength_name,
-                   tuple(_strengths(objective, engine.strength_name, engine.study_strengths)),
-                   to_plain(cfg.dataset), typed["model"], typed["train"], typed["metrics"], heldout)
+    return RunBase(
+        dataset,
+        objective,
+        engine.strength_name,
+        tuple(_strengths(objective, engine.strength_name, engine.study_strengths)),
+        to_plain(cfg.dataset),
+        typed["model"],
+        typed["train"],
+        typed["metrics"],
+        heldout,
+    )
 
 
-def expand_bases(bases: dict[tuple[str, str], DictConfig], strengths: dict | None, seeds: Sequence[int]
-                 ) -> list[RunSpec]:
+def expand_bases(
+    bases: dict[tuple[str, str], DictConfig], strengths: dict | None, seeds: Sequence[int]
+) -> list[RunSpec]:
     """All runs of the grid in model_num order: data set, objective (the bases' order), strength, seed."""
     runs = []
     for (dataset, objective), cfg in bases.items():
         base = run_base(dataset, objective, cfg)
         identity = base.identity()
-        chosen = base.study_strengths if strengths is None or objective not in strengths else _strengths(
-            objective, base.strength_name, strengths[objective])
+        chosen = (
+            base.study_strengths
+            if strengths is None or objective not in strengths
+            else _strengths(objective, base.strength_name, strengths[objective])
+        )
         for strength in chosen:
             for seed in seeds:
-                runs.append(RunSpec(run_id_of(identity, strength, seed),
-                                    study.model_num(dataset, objective, strength, seed),
-                                    dataset, objective, base.strength_name, strength, seed, base))
+                runs.append(
+                    RunSpec(
+                        run_id_of(identity, strength, seed),
+                        study.model_num(dataset, objective, strength, seed),
+                        dataset,
+                        objective,
+                        base.strength_name,
+                        strength,
+                        seed,
+                        base,
+                    )
+                )
     return runs
 
 

@@ -89,7 +89,8 @@ def exclusive(out: Path, command: str) -> Iterator[None]:
             raise StoreLockedError(
                 f"{out} is in use by {describe(read_holder(out))}; one `run` or `compact` at a time may "
                 f"write to an out= directory. Wait for it to end, or stop it and rerun (status and report "
-                f"need no lock)") from None
+                f"need no lock)"
+            ) from None
         previous = read_holder(out)
         if previous and previous.get("pid") != os.getpid():
             alive = holder_alive(previous)
@@ -97,12 +98,26 @@ def exclusive(out: Path, command: str) -> Iterator[None]:
                 where = "is still running" if alive else "may still be running on another host"
                 raise StoreLockedError(
                     f"{out} is in use by {describe(previous)}, which {where} (its lock is not held: the file "
-                    f"system may not support locks). If that driver is gone, delete {path} and rerun")
-            print(f"taking over the lock of {out} from {describe(previous)}, which is no longer running",
-                  file=sys.stderr, flush=True)
+                    f"system may not support locks). If that driver is gone, delete {path} and rerun"
+                )
+            print(
+                f"taking over the lock of {out} from {describe(previous)}, which is no longer running",
+                file=sys.stderr,
+                flush=True,
+            )
         me = psutil.Process()
-        _rewrite(fd, json.dumps({"host": socket.gethostname(), "pid": os.getpid(), "command": command,
-                                 "started": time.time(), "process_started": me.create_time()}))
+        _rewrite(
+            fd,
+            json.dumps(
+                {
+                    "host": socket.gethostname(),
+                    "pid": os.getpid(),
+                    "command": command,
+                    "started": time.time(),
+                    "process_started": me.create_time(),
+                }
+            ),
+        )
         try:
             yield
         finally:

@@ -33,6 +33,6 @@ def pack(runs: Sequence[RunSpec], replicas: int) -> list[Job]:
     for (dataset, objective), group in groupby(runs, key=lambda r: (r.dataset, r.objective)):
         group = list(group)
         for start in range(0, len(group), replicas):
-            chunk = tuple(group[start:start + replicas])
+            chunk = tuple(group[start : start + replicas])
             jobs.append(Job(job_id_of(chunk), dataset, objective, chunk))
     return jobs

@@ -51,8 +51,14 @@ def evaluation_scope(metrics: MetricsConfig, rate: Throughput) -> str | None:
     return None
 
 
-def summarize(root: DictConfig, runs: Sequence[RunSpec], jobs: Sequence[Job], platform: str, replicas: int,
-              rate: Throughput) -> dict:
+def summarize(
+    root: DictConfig,
+    runs: Sequence[RunSpec],
+    jobs: Sequence[Job],
+    platform: str,
+    replicas: int,
+    rate: Throughput,
+) -> dict:
     """The plan as JSON-ready data: counts by data set, objective and strength, jobs, device-hour estimate."""
     by_strength = Counter((r.objective, r.strength_name, r.strength) for r in runs)
     scope = evaluation_scope(runs[0].base.metrics, rate) if runs else None
@@ -65,11 +71,14 @@ def summarize(root: DictConfig, runs: Sequence[RunSpec], jobs: Sequence[Job], pl
         "steps": int(root.train.steps),
         "by_dataset": dict(Counter(r.dataset for r in runs)),
         "by_objective": dict(Counter(r.objective for r in runs)),
-        "by_strength": [{"objective": o, "strength_name": n, "strength": s, "runs": c}
-                        for (o, n, s), c in by_strength.items()],
+        "by_strength": [
+            {"objective": o, "strength_name": n, "strength": s, "runs": c}
+            for (o, n, s), c in by_strength.items()
+        ],
         "seeds": sorted({r.seed for r in runs}),
-        "estimated_device_hours": device_hours(jobs, int(root.train.steps), int(root.train.batch_size), rate,
-                                               with_evaluation=scope is None),
+        "estimated_device_hours": device_hours(
+            jobs, int(root.train.steps), int(root.train.batch_size), rate, with_evaluation=scope is None
+        ),
         "estimate_includes_evaluation": scope is None,
         "estimate_scope": scope,
     }
@@ -96,7 +105,10 @@ def render(plan: dict) -> str:
     hours = plan["estimated_device_hours"]
     where = f"estimated device-hours on {plan['platform']}"
     scope = "" if plan["estimate_includes_evaluation"] else f" (training only: {plan['estimate_scope']})"
-    lines.append(f"{where}: {hours:,.1f}{scope}" if hours is not None else
-                 f"{where}: unknown (no bench figure for {plan['platform']} in conf/throughput.yaml; "
-                 "run bench/train.py there)")
+    lines.append(
+        f"{where}: {hours:,.1f}{scope}"
+        if hours is not None
+        else f"{where}: unknown (no bench figure for {plan['platform']} in conf/throughput.yaml; "
+        "run bench/train.py there)"
+    )
     return "\n".join(lines)

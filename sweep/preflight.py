@@ -20,8 +20,11 @@ def check_data(datasets: Sequence[str], data_dir: str | None) -> list[str]:
     """One problem per data set that can be neither loaded nor rendered (the message says where to get it)."""
     from data import dataset_availability
 
-    return [f"data set {name!r} is unavailable: {a.message}"
-            for name in datasets if not (a := dataset_availability(name, data_dir)).available]
+    return [
+        f"data set {name!r} is unavailable: {a.message}"
+        for name in datasets
+        if not (a := dataset_availability(name, data_dir)).available
+    ]
 
 
 def check_out_dir(out: Path, new_runs: int, checkpoint_bytes_per_run: int) -> list[str]:
@@ -31,13 +34,16 @@ def check_out_dir(out: Path, new_runs: int, checkpoint_bytes_per_run: int) -> li
         with tempfile.NamedTemporaryFile(dir=out, prefix=".write-check-"):
             pass
     except OSError as err:
-        return [f"output directory {out} is not writable ({err.strerror or err}); "
-                "choose another with out=<dir>"]
+        return [
+            f"output directory {out} is not writable ({err.strerror or err}); choose another with out=<dir>"
+        ]
     need, free = new_runs * checkpoint_bytes_per_run, shutil.disk_usage(out).free
     if need > free:
-        return [f"too little disk for the checkpoints of {new_runs} runs under {out}: "
-                f"about {size_text(need)} needed, {size_text(free)} free; "
-                "free space or choose another out=<dir>"]
+        return [
+            f"too little disk for the checkpoints of {new_runs} runs under {out}: "
+            f"about {size_text(need)} needed, {size_text(free)} free; "
+            "free space or choose another out=<dir>"
+        ]
     return []
 
 
@@ -51,7 +57,9 @@ def size_text(size: float) -> str:
 
 def preflight(root: DictConfig, runs: Sequence[RunSpec], out: Path, new_runs: int) -> None:
     """Refuse the sweep, naming every problem at once, unless engines, data and output directory are ready."""
-    problems = [*check_data(sorted({r.dataset for r in runs}), root.data_dir),
-                *check_out_dir(out, new_runs, int(root.disk.checkpoint_mib_per_run * 2**20))]
+    problems = [
+        *check_data(sorted({r.dataset for r in runs}), root.data_dir),
+        *check_out_dir(out, new_runs, int(root.disk.checkpoint_mib_per_run * 2**20)),
+    ]
     if problems:
         raise SweepConfigError("the sweep cannot start:\n  - " + "\n  - ".join(problems))

@@ -25,15 +25,24 @@ class Progress:
         self.total_runs, self._steps = total_runs, max(1, int(steps_per_run))
         self._finished = sum(recorded.values()) * self._steps
         self.steps, self.total_steps = self._finished, total_runs * self._steps  # shown, and the grid's
-        self._bar = tqdm(total=self.total_steps, initial=self._finished, unit="step",
-                         unit_scale=self.total_steps >= 100_000, dynamic_ncols=True,
-                         disable=not enabled, desc="steps", smoothing=0)
+        self._bar = tqdm(
+            total=self.total_steps,
+            initial=self._finished,
+            unit="step",
+            unit_scale=self.total_steps >= 100_000,
+            dynamic_ncols=True,
+            disable=not enabled,
+            desc="steps",
+            smoothing=0,
+        )
         self._show()
 
     def _show(self) -> None:
         runs = sum(self.counts[s] for s in OUTCOMES)
-        self._bar.set_postfix_str(f"runs {runs}/{self.total_runs}: " +
-                                  ", ".join(f"{s}={self.counts[s]}" for s in OUTCOMES), refresh=True)
+        self._bar.set_postfix_str(
+            f"runs {runs}/{self.total_runs}: " + ", ".join(f"{s}={self.counts[s]}" for s in OUTCOMES),
+            refresh=True,
+        )
 
     def _advance(self, steps: float) -> None:
         target = min(self.total_steps, steps)

@@ -75,11 +75,15 @@ def connect(launcher: DictConfig) -> str:
                 ray.init(include_dashboard=False, num_cpus=launcher.num_cpus, runtime_env=runtime_env)
         except Exception as err:  # Ray raises ConnectionError, RuntimeError or a bare Exception
             where = f"join the Ray cluster at {address}" if address else "start a local Ray"
-            raise ExecutorError(f"could not {where}: {str(err).strip().splitlines()[0]} (nothing was run; "
-                                "rerun the same command)") from err
+            raise ExecutorError(
+                f"could not {where}: {str(err).strip().splitlines()[0]} (nothing was run; "
+                "rerun the same command)"
+            ) from err
     resources = ray.cluster_resources()
-    return (f"Ray {'cluster at ' + address if address else 'embedded'}: {len(ray.nodes())} node(s), "
-            f"{resources.get('CPU', 0):g} CPU, {resources.get('GPU', 0):g} GPU")
+    return (
+        f"Ray {'cluster at ' + address if address else 'embedded'}: {len(ray.nodes())} node(s), "
+        f"{resources.get('CPU', 0):g} CPU, {resources.get('GPU', 0):g} GPU"
+    )
 
 
 def job_num_gpus(launcher: DictConfig) -> float:

@@ -83,8 +83,10 @@ def job_markers(out: Path) -> list[Path]:
 
 def is_transient(error: BaseException, names: tuple[str, ...]) -> bool:
     """Whether `error` is an instance of one of the named exception classes (by class name in its MRO)."""
-    return any(cls.__name__ in names or f"{cls.__module__}.{cls.__qualname__}" in names
-               for cls in type(error).__mro__)
+    return any(
+        cls.__name__ in names or f"{cls.__module__}.{cls.__qualname__}" in names
+        for cls in type(error).__mro__
+    )
 
 
 def dataset_options(section: dict) -> tuple[tuple[str, object], ...]:
@@ -107,9 +109,16 @@ def run_job(job: Job, ctx: JobContext, map_fn: Callable | None = None) -> dict[s
     keep_scratch_memory()  # before the worker's first job starts JAX
     if ctx.compilation_cache:
         use_compilation_cache(ctx.compilation_cache)
-    marker = JobMarker(ctx.marker(job.job_id), {"job_id": job.job_id, "pid": os.getpid(),
-                                                 "host": socket.gethostname(), "started": time.time(),
-                                                 "runs": [r.run_id for r in job.runs]})
+    marker = JobMarker(
+        ctx.marker(job.job_id),
+        {
+            "job_id": job.job_id,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started": time.time(),
+            "runs": [r.run_id for r in job.runs],
+        },
+    )
     try:
         return _train_and_evaluate(job, ctx, map_fn, marker.progress)
     except Exception as err:  # every non-transient error becomes a recorded failure
@@ -136,39 +145,54 @@ def _device() -> str:
     return getattr(device, "device_kind", device.platform)
 
 
-def _train_and_evaluate(job: Job, ctx: JobContext, map_fn: Callable | None,
-                        progress: Callable[[int, int], None] | None = None) -> dict[str, list[dict]]:
+def _train_and_evaluate(
+    job: Job, ctx: JobContext, map_fn: Callable | None, progress: Callable[[int, int], None] | None = None
+) -> dict[str, list[dict]]:
     """The job's work: train (or resume) the replicas, evaluate the converged ones, build the rows."""
     from models import ReplicaSpec, train_replicas
 
     base = job.runs[0].base
     training = base.train
-    data = _dataset(job.dataset, ctx.data_dir, base.dataset_config.get("procedural"),
-                    dataset_options(base.dataset_config))
+    data = _dataset(
+        job.dataset, ctx.data_dir, base.dataset_config.get("procedural"), dataset_options(base.dataset_config)
+    )
     specs = {r.run_id: r for r in job.runs}
     replicas = [ReplicaSpec(r.run_id, r.seed, r.strength) for r in job.runs]
-    results = train_replicas(data, base.engine_objective(), replicas, training, ctx.checkpoint_root(),
-                             progress=progress)
+    results = train_replicas(
+        data, base.engine_objective(), replicas, training, ctx.checkpoint_root(), progress=progress
+    )
     converged = [res for res in results if res.status == "done"]
     start = time.perf_counter()
-    scores = _evaluate(data, [(specs[r.run_id], r.params) for r in converged], base, map_fn,
-                       ctx.fit_processes)
+    scores = _evaluate(
+        data, [(specs[r.run_id], r.params) for r in converged], base, map_fn, ctx.fit_processes
+    )
     rows = {"runs": [], "train_curves": [], "scores": scores}
     eval_seconds = (time.perf_counter() - start) / len(converged) if converged else None
     device = _device()
     for res in results:
         spec = specs[res.run_id]
         rows["train_curves"] += curve_rows(spec, res.curve)
-        rows["runs"].append(run_row(
-            spec, job.job_id, ctx.sweep, status=res.status, steps=res.steps, device=device,
-            diverged_step=res.diverged_step, train_seconds=res.train_seconds,
-            eval_seconds=eval_seconds if res.status == "done" else None,
-            checkpoint_path=str(ctx.checkpoint_root() / res.run_id), final_logs=res.final_logs))
+        rows["runs"].append(
+            run_row(
+                spec,
+                job.job_id,
+                ctx.sweep,
+                status=res.status,
+                steps=res.steps,
+                device=device,
+                diverged_step=res.diverged_step,
+                train_seconds=res.train_seconds,
+                eval_seconds=eval_seconds if res.status == "done" else None,
+                checkpoint_path=str(ctx.checkpoint_root() / res.run_id),
+                final_logs=res.final_logs,
+            )
+        )
     return rows
 
 
-def _evaluate(data, runs: list[tuple[RunSpec, Any]], base: RunBase, map_fn: Callable | None,
-              fit_processes: int | None) -> list[dict]:
+def _evaluate(
+    data, runs: list[tuple[RunSpec, Any]], base: RunBase, map_fn: Callable | None, fit_processes: int | None
+) -> list[dict]:
     """Score rows of converged runs (spec, params): every metric on both representations, plus the
     model-based scores on held-out observations. All runs are scored together on the same samples.
     Without a `map_fn`, the fits run in `metrics.n_jobs` local processes, or `fit_processes` if it is null."""
@@ -193,7 +217,8 @@ def _evaluate(data, runs: list[tuple[RunSpec, Any]], base: RunBase, map_fn: Call
     size = base.heldout_observations
     observations = data.sample_observations(size, np.random.default_rng(seed))
     for spec, scores in zip(specs, heldout_scores(params, training, observations, seed=seed), strict=True):
-        records = [ScoreRecord("model", name, value, {"num_observations": size})
-                   for name, value in scores.items()]
+        records = [
+            ScoreRecord("model", name, value, {"num_observations": size}) for name, value in scores.items()
+        ]
         rows += score_rows(spec, "mean", records, seed)
     return rows

@@ -62,16 +62,23 @@ def store_status(out: Path) -> dict:
         "out": str(out),
         "runs": len(runs),
         "by_status": dict(Counter(r["status"] for r in runs)),
-        "by_partition": [{"dataset": d, "objective": o, "status": s, "runs": n}
-                         for (d, o, s), n in sorted(Counter((r["dataset"], r["objective"], r["status"])
-                                                            for r in runs).items())],
-        "failed": [{"run_id": r["run_id"], "error": (r["error"] or "").splitlines()[0]}
-                   for r in runs if r["status"] == "failed"],
+        "by_partition": [
+            {"dataset": d, "objective": o, "status": s, "runs": n}
+            for (d, o, s), n in sorted(
+                Counter((r["dataset"], r["objective"], r["status"]) for r in runs).items()
+            )
+        ],
+        "failed": [
+            {"run_id": r["run_id"], "error": (r["error"] or "").splitlines()[0]}
+            for r in runs
+            if r["status"] == "failed"
+        ],
         "files": check.files,
         "interrupted_writes": [str(p) for p in check.interrupted],
         "incomplete": {run_id: list(tables) for run_id, tables in sorted(check.incomplete.items())},
-        "stray_rows": {name: {str(p): sorted(ids) for p, ids in files.items()}
-                       for name, files in check.stray.items()},
+        "stray_rows": {
+            name: {str(p): sorted(ids) for p, ids in files.items()} for name, files in check.stray.items()
+        },
         "problems": check.problems(),
         "jobs": _markers(out),
         "lock": lock,
@@ -93,23 +100,35 @@ def render(status: dict) -> str:
     if len(status["failed"]) > 20:
         lines.append(f"... and {len(status['failed']) - 20} more failed runs (see --json)")
     if status["interrupted_writes"]:
-        lines.append(f"{len(status['interrupted_writes'])} file(s) of interrupted writes (never read; "
-                     "the next `run` or `compact` removes them)")
+        lines.append(
+            f"{len(status['interrupted_writes'])} file(s) of interrupted writes (never read; "
+            "the next `run` or `compact` removes them)"
+        )
     for problem in status["problems"]:
         lines.append(f"inconsistent: {problem}")
     if status["problems"]:
-        lines.append("the next `run` of the same grid evaluates incomplete runs again from their checkpoints "
-                     "and drops rows without a commit record")
+        lines.append(
+            "the next `run` of the same grid evaluates incomplete runs again from their checkpoints "
+            "and drops rows without a commit record"
+        )
     lock = status["lock"]
     if lock:
-        state = {"running": "holds the lock", "gone": "left the lock behind (the next run takes it over)",
-                 "unknown": "holds the lock (on another host)"}[lock["state"]]
+        state = {
+            "running": "holds the lock",
+            "gone": "left the lock behind (the next run takes it over)",
+            "unknown": "holds the lock (on another host)",
+        }[lock["state"]]
         lines.append(f"{describe(lock)} {state}")
     for job in status["jobs"]:
-        what = {"running": "running", "abandoned": "abandoned (its process is gone; a rerun redoes it)",
-                "unknown": "running on another host, or abandoned by a killed worker (a rerun redoes it)"}
-        lines.append(f"job {job['job_id']} ({len(job['runs'])} runs) started on {job['host']} "
-                     f"pid {job['pid']}{_progress(job)}: {what[job['state']]}")
+        what = {
+            "running": "running",
+            "abandoned": "abandoned (its process is gone; a rerun redoes it)",
+            "unknown": "running on another host, or abandoned by a killed worker (a rerun redoes it)",
+        }
+        lines.append(
+            f"job {job['job_id']} ({len(job['runs'])} runs) started on {job['host']} "
+            f"pid {job['pid']}{_progress(job)}: {what[job['state']]}"
+        )
     return "\n".join(lines)
 
 

@@ -47,8 +47,9 @@ WRITE_ORDER = (*DATA_TABLES, COMMIT_TABLE)
 JOURNAL_GLOB = ".compact-*.json"
 
 
-def commit_job(root: Path, dataset: str, objective: str, job_id: str, tables: Mapping[str, pa.Table],
-               recorded: set[str]) -> None:
+def commit_job(
+    root: Path, dataset: str, objective: str, job_id: str, tables: Mapping[str, pa.Table], recorded: set[str]
+) -> None:
     """Write one job's rows: data tables first, `runs` last (the commit record); empty ones are skipped.
 
     `recorded` holds the run_ids already in the store; a job that would record one of them again is refused
@@ -59,8 +60,10 @@ def commit_job(root: Path, dataset: str, objective: str, job_id: str, tables: Ma
         raise StoreError(f"job {job_id} has no runs rows to commit")
     again = sorted(recorded.intersection(run_ids))
     if again:
-        raise StoreError(f"job {job_id} would record run(s) {again[:3]} a second time; each run_id is "
-                         "recorded once. Is a second sweep writing to the same out= directory?")
+        raise StoreError(
+            f"job {job_id} would record run(s) {again[:3]} a second time; each run_id is "
+            "recorded once. Is a second sweep writing to the same out= directory?"
+        )
     for name in WRITE_ORDER:
         if tables[name].num_rows:
             write_table(root, name, tables[name], dataset=dataset, objective=objective, job_id=job_id)
@@ -75,8 +78,12 @@ def temp_files(root: Path) -> list[Path]:
 def orphan_files(root: Path) -> list[Path]:
     """Committed `scores`/`train_curves` files whose job has no `runs` file: an interrupted commit."""
     committed = {(p.parent.parent.name, p.parent.name, p.name) for p in committed_files(root, COMMIT_TABLE)}
-    return [p for name in DATA_TABLES for p in committed_files(root, name)
-            if (p.parent.parent.name, p.parent.name, p.name) not in committed]
+    return [
+        p
+        for name in DATA_TABLES
+        for p in committed_files(root, name)
+        if (p.parent.parent.name, p.parent.name, p.name) not in committed
+    ]
 
 
 def recover(root: Path) -> list[Path]:
@@ -134,8 +141,14 @@ def drop_rows(root: Path, name: str, doomed: Mapping[Path, set[str]]) -> int:
             path.unlink()
         else:
             dataset, objective = partition_of(path)
-            write_table(root, name, _with_partition(kept, dataset, objective), dataset=dataset,
-                        objective=objective, job_id=job_id_of(path))
+            write_table(
+                root,
+                name,
+                _with_partition(kept, dataset, objective),
+                dataset=dataset,
+                objective=objective,
+                job_id=job_id_of(path),
+            )
     return removed
 
 
@@ -159,13 +172,17 @@ class StoreCheck:
         for table in DATA_TABLES:
             missing = sorted(r for r, tables in self.incomplete.items() if table in tables)
             if missing:
-                lines.append(f"{len(missing)} run(s) recorded done have no {table} rows "
-                             f"(e.g. {', '.join(missing[:3])})")
+                lines.append(
+                    f"{len(missing)} run(s) recorded done have no {table} rows "
+                    f"(e.g. {', '.join(missing[:3])})"
+                )
         for files in self.stray.values():
             for path, run_ids in sorted(files.items()):
                 if run_ids:
-                    lines.append(f"{path}: rows of {len(run_ids)} run(s) without a commit record in the "
-                                 f"matching runs file (e.g. {sorted(run_ids)[0]})")
+                    lines.append(
+                        f"{path}: rows of {len(run_ids)} run(s) without a commit record in the "
+                        f"matching runs file (e.g. {sorted(run_ids)[0]})"
+                    )
         return lines
 
 
@@ -187,11 +204,14 @@ def check_store(root: Path, ignore_interrupted: bool = False) -> StoreCheck:
     for path in files[COMMIT_TABLE]:
         rows = _read_valid(path, COMMIT_TABLE).select(["run_id", "dataset", "objective", "status", "error"])
         runs_parts.append(rows)
-        for run_id, state in zip(rows.column("run_id").to_pylist(), rows.column("status").to_pylist(),
-                                 strict=True):
+        for run_id, state in zip(
+            rows.column("run_id").to_pylist(), rows.column("status").to_pylist(), strict=True
+        ):
             if run_id in home:
-                raise StoreError(f"run {run_id} is recorded twice, in {home[run_id]} and {path}; each run_id "
-                                 "is recorded once. Move one of the files out of the store and rerun")
+                raise StoreError(
+                    f"run {run_id} is recorded twice, in {home[run_id]} and {path}; each run_id "
+                    "is recorded once. Move one of the files out of the store and rerun"
+                )
             status[run_id], home[run_id] = state, _key(path)
     allowed = {"scores": ("done",), "train_curves": ("done", "diverged")}
     present: dict[str, set[str]] = {name: set() for name in DATA_TABLES}
@@ -213,8 +233,9 @@ def check_store(root: Path, ignore_interrupted: bool = False) -> StoreCheck:
         if missing:
             incomplete[run_id] = missing
     runs = pa.concat_tables(runs_parts) if runs_parts else empty
-    return StoreCheck(runs, {name: len(paths) for name, paths in files.items()}, incomplete, stray,
-                      interrupted)
+    return StoreCheck(
+        runs, {name: len(paths) for name, paths in files.items()}, incomplete, stray, interrupted
+    )
 
 
 def repair(root: Path, check: StoreCheck, redo: set[str]) -> None:
@@ -256,16 +277,21 @@ def compact(root: Path) -> CompactionReport:
     settle_journals(root)  # an earlier compaction's own completion (or roll-back), before anything is read
     check = check_store(root, ignore_interrupted=True)
     if check.problems():
-        raise StoreError("compact refuses to merge a store that breaks its consistency rules (nothing was "
-                         "changed):\n  - " + "\n  - ".join(check.problems()) +
-                         "\nrerun the sweep's `run` command first: it re-evaluates incomplete runs")
+        raise StoreError(
+            "compact refuses to merge a store that breaks its consistency rules (nothing was "
+            "changed):\n  - "
+            + "\n  - ".join(check.problems())
+            + "\nrerun the sweep's `run` command first: it re-evaluates incomplete runs"
+        )
     recover(root)
     before = {name: len(committed_files(root, name)) for name in WRITE_ORDER}
     rows = {name: 0 for name in WRITE_ORDER}
     partitions = sorted({partition_of(p) for p in committed_files(root, COMMIT_TABLE)})
     for dataset, objective in partitions:
-        sources = {name: [p for p in committed_files(root, name) if partition_of(p) == (dataset, objective)]
-                   for name in WRITE_ORDER}
+        sources = {
+            name: [p for p in committed_files(root, name) if partition_of(p) == (dataset, objective)]
+            for name in WRITE_ORDER
+        }
         if len(sources[COMMIT_TABLE]) > 1:
             _compact_partition(root, dataset, objective, sources)
     for name in WRITE_ORDER:
@@ -279,21 +305,30 @@ def _compact_partition(root: Path, dataset: str, objective: str, sources: dict[s
     merged_id = "compact-" + hashlib.sha256("|".join(names).encode()).hexdigest()[:16]
     journal = root / f".compact-{dataset}-{objective}-{merged_id}.json"
     listed = {name: [str(p.relative_to(root)) for p in paths] for name, paths in sources.items()}
-    _write_atomic(journal, {"dataset": dataset, "objective": objective, "merged_id": merged_id,
-                            "sources": listed})
+    _write_atomic(
+        journal, {"dataset": dataset, "objective": objective, "merged_id": merged_id, "sources": listed}
+    )
     for name in WRITE_ORDER:
         if sources[name]:
             merged = pa.concat_tables([_read_file(p, name) for p in sources[name]])
-            write_table(root, name, _with_partition(merged, dataset, objective), dataset=dataset,
-                        objective=objective, job_id=merged_id)
+            write_table(
+                root,
+                name,
+                _with_partition(merged, dataset, objective),
+                dataset=dataset,
+                objective=objective,
+                job_id=merged_id,
+            )
     _settle_compaction(root, journal)
 
 
 def _settle_compaction(root: Path, journal: Path) -> list[Path]:
     """Finish a journaled compaction whose merged `runs` file exists (drop sources), else roll it back."""
     entry = json.loads(journal.read_text())
-    merged = {name: job_path(root, name, entry["dataset"], entry["objective"], entry["merged_id"])
-              for name in WRITE_ORDER}
+    merged = {
+        name: job_path(root, name, entry["dataset"], entry["objective"], entry["merged_id"])
+        for name in WRITE_ORDER
+    }
     if merged[COMMIT_TABLE].exists():
         doomed = [root / p for ps in entry["sources"].values() for p in ps]
         doomed = [p for p in doomed if p not in merged.values()]
@@ -318,7 +353,8 @@ def _with_partition(rows: pa.Table, dataset: str, objective: str) -> pa.Table:
     """Rows of one partition's file with the partition columns added back (what write_table expects)."""
     n = rows.num_rows
     return rows.append_column("dataset", pa.array([dataset] * n, pa.string())).append_column(
-        "objective", pa.array([objective] * n, pa.string()))
+        "objective", pa.array([objective] * n, pa.string())
+    )
 
 
 def _write_atomic(path: Path, content: dict) -> None:

@@ -24,8 +24,9 @@ def single_run(overrides: Sequence[str]) -> tuple[RunSpec, DictConfig]:
     seed = root.seed
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise SweepConfigError(f"seed must be a non-negative integer, got {seed!r}")
-    [spec] = expand_bases({(root.dataset.name, root.model.name): root},
-                          {root.model.name: [root.model.strength]}, [seed])
+    [spec] = expand_bases(
+        {(root.dataset.name, root.model.name): root}, {root.model.name: [root.model.strength]}, [seed]
+    )
     return spec, root
 
 
@@ -46,10 +47,15 @@ def train_one(overrides: Sequence[str], show_progress: bool = True) -> dict:
         use_compilation_cache(str(Path(root.compilation_cache).resolve()))
     base = spec.base
     training = base.train
-    data = load_dataset(spec.dataset, root.data_dir, procedural=base.dataset_config.get("procedural"),
-                        **dict(dataset_options(base.dataset_config)))
-    bar = tqdm(total=training.steps, unit="step", desc=f"{spec.objective} {spec.run_id}",
-               disable=not show_progress)
+    data = load_dataset(
+        spec.dataset,
+        root.data_dir,
+        procedural=base.dataset_config.get("procedural"),
+        **dict(dataset_options(base.dataset_config)),
+    )
+    bar = tqdm(
+        total=training.steps, unit="step", desc=f"{spec.objective} {spec.run_id}", disable=not show_progress
+    )
 
     def progress(step: int, total: int) -> None:
         bar.total = total
@@ -57,15 +63,25 @@ def train_one(overrides: Sequence[str], show_progress: bool = True) -> dict:
 
     try:
         replica = ReplicaSpec(spec.run_id, spec.seed, spec.strength)
-        [result] = train_replicas(data, base.engine_objective(), [replica], training, out / "checkpoints",
-                                  progress=progress)
+        [result] = train_replicas(
+            data, base.engine_objective(), [replica], training, out / "checkpoints", progress=progress
+        )
     finally:
         bar.close()
     log = out / "logs" / f"{spec.run_id}.jsonl"
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text("".join(json.dumps(point) + "\n" for point in result.curve))
-    return {"run_id": spec.run_id, "dataset": spec.dataset, "objective": spec.objective,
-            spec.strength_name: spec.strength, "seed": spec.seed, "status": result.status,
-            "steps": result.steps, "diverged_step": result.diverged_step,
-            "train_seconds": result.train_seconds, "final_logs": result.final_logs,
-            "checkpoint": str(out / "checkpoints" / spec.run_id), "log": str(log)}
+    return {
+        "run_id": spec.run_id,
+        "dataset": spec.dataset,
+        "objective": spec.objective,
+        spec.strength_name: spec.strength,
+        "seed": spec.seed,
+        "status": result.status,
+        "steps": result.steps,
+        "diverged_step": result.diverged_step,
+        "train_seconds": result.train_seconds,
+        "final_logs": result.final_logs,
+        "checkpoint": str(out / "checkpoints" / spec.run_id),
+        "log": str(log),
+    }

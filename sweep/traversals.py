@@ -113,8 +113,10 @@ def traversal_report(
     asked = set(run_ids) - set(picks["run_id"])
     notes = [f"run(s) {', '.join(sorted(asked))} not done runs of this store"] if asked else []
     if unshaped:
-        notes.append(f"neither the data set nor the image shape (exports before it was recorded) for "
-                     f"{len(unshaped)} picked run(s): {', '.join(unshaped)}")
+        notes.append(
+            f"neither the data set nor the image shape (exports before it was recorded) for "
+            f"{len(unshaped)} picked run(s): {', '.join(unshaped)}"
+        )
     if missing:
         notes.append(f"no final checkpoint on disk for {len(missing)} picked run(s): {', '.join(missing)}")
     return figures, ("; ".join(notes) or None)
@@ -212,8 +214,9 @@ def latent_kl(mean: np.ndarray, log_var: np.ndarray) -> np.ndarray:
     return 0.5 * np.mean(mean**2 + np.exp(log_var) - 1.0 - log_var, axis=0)
 
 
-def traverse(params: dict, observations: np.ndarray | None, values: Sequence[float], channels: int
-             ) -> Traversal:
+def traverse(
+    params: dict, observations: np.ndarray | None, values: Sequence[float], channels: int
+) -> Traversal:
     """The traversal of a run around the encoder mean of `observations[0]` (around the prior mean, without
     input or reconstruction, when `observations` is None), rows sorted by KL; `channels`: C of its images."""
     num_latents = _encoder_shape(params)[0]

@@ -3,6 +3,7 @@
 The test process keeps XLA's scratch memory between executions, as every training process does
 (models/host_memory.py); the settings must precede JAX's first computation.
 """
+
 import os
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")

@@ -29,8 +29,10 @@ def _checked_covariance(cov: np.ndarray) -> np.ndarray:
         raise ValueError("cov contains NaN/inf; compute it from finite codes.")
     negative = np.nonzero(np.diag(cov) < 0.0)[0]
     if negative.size:
-        raise ValueError(f"cov has negative variance at code dimension(s) {negative.tolist()}; it is not a "
-                         "covariance matrix.")
+        raise ValueError(
+            f"cov has negative variance at code dimension(s) {negative.tolist()}; it is not a "
+            "covariance matrix."
+        )
     return cov
 
 

@@ -178,11 +178,16 @@ def test_full_size_files_load_with_the_published_grid(tmp_path):
     # (the default resize stores value + 256 as two bytes: a black pixel is high byte 1, low byte 0).
     key = source_key(*_smallnorb.file_paths(directory))
     (tmp_path / "converted").mkdir()
-    clipped = np.lib.format.open_memmap(tmp_path / "converted" / f"smallnorb_{key}.npy", mode="w+",
-                                        dtype=np.uint8, shape=(48_600, 64, 64, 1))
+    clipped = np.lib.format.open_memmap(
+        tmp_path / "converted" / f"smallnorb_{key}.npy", mode="w+", dtype=np.uint8, shape=(48_600, 64, 64, 1)
+    )
     clipped.flush()
-    unclipped = np.lib.format.open_memmap(tmp_path / "converted" / f"smallnorb_{key}_int32.npy", mode="w+",
-                                          dtype=np.uint8, shape=(48_600, 64, 64, 2))
+    unclipped = np.lib.format.open_memmap(
+        tmp_path / "converted" / f"smallnorb_{key}_int32.npy",
+        mode="w+",
+        dtype=np.uint8,
+        shape=(48_600, 64, 64, 2),
+    )
     unclipped[..., 0] = 1
     unclipped.flush()
     del clipped, unclipped

@@ -61,8 +61,14 @@ def test_evaluate_runs_what_is_registered(monkeypatch, small_data):
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
     mig = registry.get("mig")
 
-    @registry.register("toy_mean", config=SampleConfig, field="mig", study=mig.study, small=mig.small,
-                       scores=("code_mean", "num_points"))
+    @registry.register(
+        "toy_mean",
+        config=SampleConfig,
+        field="mig",
+        study=mig.study,
+        small=mig.small,
+        scores=("code_mean", "num_points"),
+    )
     def plan(data, represent, rng, config):
         codes, _ = sample_codes(data, represent, config.mig.num_train, rng, config.encode_batch_size)
         jobs = per_replica(
@@ -87,8 +93,15 @@ def test_an_opt_in_metric_changes_no_identity_until_a_run_uses_it(monkeypatch):
     were; a config that chooses it carries its settings into the identity."""
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
     mig = registry.get("mig")
-    registry.register("toy_variance", config=SampleConfig, field="toy", study=mig.study, small=mig.small,
-                      scores=("variance",), in_study=False)(mig.plan)
+    registry.register(
+        "toy_variance",
+        config=SampleConfig,
+        field="toy",
+        study=mig.study,
+        small=mig.small,
+        scores=("variance",),
+        in_study=False,
+    )(mig.plan)
     assert registry.study_names() == METRICS and "toy_variance" in registry.names()
     assert registry.unused_opt_in_fields(METRICS) == {"toy"}
     assert registry.unused_opt_in_fields((*METRICS, "toy_variance")) == set()

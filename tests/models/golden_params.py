@@ -17,8 +17,16 @@ from training_fixtures import TinyGroundTruth
 from models import OBJECTIVES, ReplicaSpec, TrainConfig, train_replicas
 
 GOLDEN_FILE = Path(__file__).with_name("golden_params_20_steps.json")
-CONFIG = TrainConfig(steps=20, batch_size=16, checkpoint_every=20, log_every=10, steps_per_call=5,
-                     loop_form="python", conv_impl="matmul", matmul_precision="highest")
+CONFIG = TrainConfig(
+    steps=20,
+    batch_size=16,
+    checkpoint_every=20,
+    log_every=10,
+    steps_per_call=5,
+    loop_form="python",
+    conv_impl="matmul",
+    matmul_precision="highest",
+)
 ELEMENTS_PER_LEAF = 32
 
 
@@ -35,8 +43,11 @@ def fingerprint(params) -> dict[str, dict]:
     for path, leaf in jax.tree_util.tree_leaves_with_path(params):
         flat = np.asarray(leaf, dtype=np.float64).ravel()
         positions = np.unique(np.linspace(0, flat.size - 1, ELEMENTS_PER_LEAF).astype(int))
-        out[jax.tree_util.keystr(path)] = {"shape": list(np.shape(leaf)), "positions": positions.tolist(),
-                                           "values": flat[positions].tolist()}
+        out[jax.tree_util.keystr(path)] = {
+            "shape": list(np.shape(leaf)),
+            "positions": positions.tolist(),
+            "values": flat[positions].tolist(),
+        }
     return out
 
 

@@ -22,8 +22,9 @@ def test_unset_fields_take_the_platform_defaults_and_set_fields_win():
 
 def test_field_metadata_decides_run_identity_and_the_compiled_program():
     base = TrainConfig()
-    host_loop = TrainConfig(checkpoint_every=7, steps_per_call=3, loop_form="scan", conv_impl="xla",
-                            represent_batch_size=9)
+    host_loop = TrainConfig(
+        checkpoint_every=7, steps_per_call=3, loop_form="scan", conv_impl="xla", represent_batch_size=9
+    )
     assert host_loop.identity() == base.identity()
     assert "matmul_precision" not in base.identity()
     assert TrainConfig(matmul_precision="highest").identity()["matmul_precision"] == "highest"
@@ -34,9 +35,16 @@ def test_field_metadata_decides_run_identity_and_the_compiled_program():
     assert TrainConfig(learning_rate=1e-3).for_program() != base.for_program()
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("steps", 0), ("batch_size", True), ("learning_rate", -1e-4), ("adam_b1", 1.0), ("loop_form", "bogus"),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("steps", 0),
+        ("batch_size", True),
+        ("learning_rate", -1e-4),
+        ("adam_b1", 1.0),
+        ("loop_form", "bogus"),
+    ],
+)
 def test_values_the_study_cannot_train_are_refused(field, value):
     with pytest.raises(ValueError, match=f"train.{field}"):
         TrainConfig(**{field: value})

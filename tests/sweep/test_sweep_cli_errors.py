@@ -39,8 +39,9 @@ def jobs():
 
 def rows(store: Path) -> dict[str, int]:
     """Rows per table as pandas reads them (what an analyst sees)."""
-    return {name: len(pd.read_parquet(store / name)) if committed_files(store, name) else 0
-            for name in TABLES}
+    return {
+        name: len(pd.read_parquet(store / name)) if committed_files(store, name) else 0 for name in TABLES
+    }
 
 
 def one_line_error(result: subprocess.CompletedProcess, code: int, *fragments: str) -> str:
@@ -53,15 +54,18 @@ def one_line_error(result: subprocess.CompletedProcess, code: int, *fragments: s
     return message
 
 
-@pytest.mark.parametrize(("override", "fragment"), [
-    ("seed=abc", "seed must be a non-negative integer, got 'abc'"),
-    ("seed=1.5", "seed must be a non-negative integer, got 1.5"),
-    ("seed=-3", "seed must be a non-negative integer, got -3"),
-    ("train.steps=0", "train.steps must be a positive integer, got 0"),
-    ("train.batch_size=0", "train.batch_size must be a positive integer, got 0"),
-    ("train.learning_rate=-0.0001", "train.learning_rate must be a positive finite number"),
-    ("dataset=cars3d", "'cars3d' is unavailable"),
-])
+@pytest.mark.parametrize(
+    ("override", "fragment"),
+    [
+        ("seed=abc", "seed must be a non-negative integer, got 'abc'"),
+        ("seed=1.5", "seed must be a non-negative integer, got 1.5"),
+        ("seed=-3", "seed must be a non-negative integer, got -3"),
+        ("train.steps=0", "train.steps must be a positive integer, got 0"),
+        ("train.batch_size=0", "train.batch_size must be a positive integer, got 0"),
+        ("train.learning_rate=-0.0001", "train.learning_rate must be a positive finite number"),
+        ("dataset=cars3d", "'cars3d' is unavailable"),
+    ],
+)
 def test_train_refuses_bad_values_in_one_message(tmp_path, override, fragment):
     env = {**sweep_env(), "DISENTANGLEMENT_DATA": str(tmp_path / "data")}
     result = run_cli("train", f"out={tmp_path / 'out'}", "train.steps=5", override, env=env)
@@ -74,8 +78,14 @@ def test_train_on_a_corrupt_data_file_names_it(tmp_path):
     data.mkdir()
     (data / "dsprites_ndarray_co1sh3sc6or40x32y32_64x64.npz").write_bytes(b"PK\x03\x04 not a zip archive")
     env = {**sweep_env(), "DISENTANGLEMENT_DATA": str(data)}
-    result = run_cli("train", f"out={tmp_path / 'out'}", "train.steps=5", "dataset=dsprites",
-                     "dataset.procedural=false", env=env)
+    result = run_cli(
+        "train",
+        f"out={tmp_path / 'out'}",
+        "train.steps=5",
+        "dataset=dsprites",
+        "dataset.procedural=false",
+        env=env,
+    )
     one_line_error(result, 1, "dsprites_ndarray_co1sh3sc6or40x32y32_64x64.npz")
 
 
@@ -141,15 +151,26 @@ def test_status_and_report_name_a_corrupt_scores_file(tmp_path, jobs):
     victim.write_bytes(victim.read_bytes()[:200])
     for command in ("status", "report"):
         one_line_error(run_cli(command, f"out={out}"), 1, str(victim), "corrupt")
-    result = subprocess.run([sys.executable, "-m", "analysis", str(store), str(tmp_path / "report")],
-                            cwd=REPO, env=sweep_env(), capture_output=True, text=True, timeout=240)
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", str(store), str(tmp_path / "report")],
+        cwd=REPO,
+        env=sweep_env(),
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     one_line_error(result, 1, str(victim))
 
 
 def test_analysis_on_a_missing_store_is_one_line(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "analysis", str(tmp_path / "nowhere"),
-                             str(tmp_path / "r")], cwd=REPO, env=sweep_env(), capture_output=True, text=True,
-                            timeout=240)
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", str(tmp_path / "nowhere"), str(tmp_path / "r")],
+        cwd=REPO,
+        env=sweep_env(),
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     one_line_error(result, 1, "no result store at")
 
 
@@ -190,10 +211,13 @@ def test_a_full_disk_is_one_line_and_loses_nothing(tmp_path, jobs):
 
 def hold_lock(out: Path) -> subprocess.Popen:
     """A process holding out's lock as `run` does, until killed; returns once it holds it."""
-    code = ("import sys, time; from pathlib import Path; from sweep.lock import exclusive\n"
-            "with exclusive(Path(sys.argv[1]), 'run'):\n    print('held', flush=True); time.sleep(300)\n")
-    holder = subprocess.Popen([sys.executable, "-c", code, str(out)], cwd=REPO, env=sweep_env(),
-                              stdout=subprocess.PIPE, text=True)
+    code = (
+        "import sys, time; from pathlib import Path; from sweep.lock import exclusive\n"
+        "with exclusive(Path(sys.argv[1]), 'run'):\n    print('held', flush=True); time.sleep(300)\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(out)], cwd=REPO, env=sweep_env(), stdout=subprocess.PIPE, text=True
+    )
     assert holder.stdout.readline().strip() == "held"
     return holder
 
@@ -233,8 +257,15 @@ def test_status_says_abandoned_when_a_jobs_pid_is_dead(tmp_path):
     gone.wait()
     host = __import__("socket").gethostname()
     for job_id, pid in (("dead", gone.pid), ("live", os.getpid())):
-        marker = {"job_id": job_id, "pid": pid, "host": host, "started": time.time(), "runs": ["r1"],
-                  "step": 50, "total": 200}
+        marker = {
+            "job_id": job_id,
+            "pid": pid,
+            "host": host,
+            "started": time.time(),
+            "runs": ["r1"],
+            "step": 50,
+            "total": 200,
+        }
         (out / "running" / f"job-{job_id}.json").write_text(json.dumps(marker))
     result = run_cli("status", f"out={out}")
     assert result.returncode == 0, result.stderr
@@ -246,13 +277,19 @@ def test_the_watchdog_ends_a_killed_drivers_ray_processes_only(tmp_path):
     import psutil
 
     sleeper = "import time; time.sleep(120)"
-    code = (f"import subprocess, sys, time\n"
-            f"for tag in ('ray::DashboardAgent', 'other'):\n"
-            f"    subprocess.Popen([sys.executable, '-c', {sleeper!r}, tag], start_new_session=True)\n"
-            f"time.sleep(120)\n")
+    code = (
+        f"import subprocess, sys, time\n"
+        f"for tag in ('ray::DashboardAgent', 'other'):\n"
+        f"    subprocess.Popen([sys.executable, '-c', {sleeper!r}, tag], start_new_session=True)\n"
+        f"time.sleep(120)\n"
+    )
     driver = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, env=sweep_env())
-    watchdog = subprocess.Popen([sys.executable, "-m", "sweep.watchdog", str(driver.pid)], cwd=REPO,
-                                env=sweep_env(), start_new_session=True)
+    watchdog = subprocess.Popen(
+        [sys.executable, "-m", "sweep.watchdog", str(driver.pid)],
+        cwd=REPO,
+        env=sweep_env(),
+        start_new_session=True,
+    )
     children: dict[str, psutil.Process] = {}
     try:
         deadline = time.monotonic() + 60

@@ -20,15 +20,29 @@ from results_schema import committed_files
 from sweep.lock import LOCK_NAME
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
-KEYS = {"runs": ["run_id"], "scores": ["run_id", "representation", "metric", "score"],
-        "train_curves": ["run_id", "step"]}
+KEYS = {
+    "runs": ["run_id"],
+    "scores": ["run_id", "representation", "metric", "score"],
+    "train_curves": ["run_id", "step"],
+}
 
 
 def grid(out: Path, cache: Path, *extra: str) -> list[str]:
-    return [f"out={out}", f"compilation_cache={cache}", "grid.objectives=[beta_vae]",
-            "grid.strengths={beta_vae:[4.0]}", "grid.seeds=2", "train.steps=20", "train.log_every=10",
-            "metrics=small", "metrics.metrics=[mig]", "metrics.n_jobs=1", "heldout.observations=200",
-            "launcher.num_cpus=2", *extra]
+    return [
+        f"out={out}",
+        f"compilation_cache={cache}",
+        "grid.objectives=[beta_vae]",
+        "grid.strengths={beta_vae:[4.0]}",
+        "grid.seeds=2",
+        "train.steps=20",
+        "train.log_every=10",
+        "metrics=small",
+        "metrics.metrics=[mig]",
+        "metrics.n_jobs=1",
+        "heldout.observations=200",
+        "launcher.num_cpus=2",
+        *extra,
+    ]
 
 
 def table(store: Path, name: str) -> pd.DataFrame:
@@ -78,8 +92,11 @@ def test_a_moved_corrupt_scores_file_is_re_evaluated_from_the_checkpoint(trained
     assert "1 run(s) recorded done lack scores" in result.stdout and "2 done" in result.stdout
     for name, frame in before.items():  # every row back, the same values (evaluation is deterministic)
         after = table(store, name)
-        columns = [c for c in frame.columns
-                   if c not in ("finished_at", "train_seconds", "eval_seconds", "job_id", "checkpoint_path")]
+        columns = [
+            c
+            for c in frame.columns
+            if c not in ("finished_at", "train_seconds", "eval_seconds", "job_id", "checkpoint_path")
+        ]
         pd.testing.assert_frame_equal(after[columns], frame[columns])
     assert run_cli("status", f"out={out}").returncode == 0
 

@@ -20,9 +20,14 @@ from sweep.errors import SweepConfigError
 from sweep.grid import expand_grid
 from sweep.packing import pack
 
-STUDY_STRENGTHS = {"beta_vae": (1, 2, 4, 6, 8, 16), "factor_vae": (10, 20, 30, 40, 50, 100),
-                   "dip_vae_i": (1, 2, 5, 10, 20, 50), "dip_vae_ii": (1, 2, 5, 10, 20, 50),
-                   "beta_tc_vae": (1, 2, 4, 6, 8, 10), "annealed_vae": (5, 10, 25, 50, 75, 100)}
+STUDY_STRENGTHS = {
+    "beta_vae": (1, 2, 4, 6, 8, 16),
+    "factor_vae": (10, 20, 30, 40, 50, 100),
+    "dip_vae_i": (1, 2, 5, 10, 20, 50),
+    "dip_vae_ii": (1, 2, 5, 10, 20, 50),
+    "beta_tc_vae": (1, 2, 4, 6, 8, 10),
+    "annealed_vae": (5, 10, 25, 50, 75, 100),
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,13 +42,21 @@ def test_paper_grid_is_12600_runs_in_model_num_order(paper_grid):
     assert len({r.run_id for r in runs}) == 12_600
     r = runs[1801]  # data set 1, objective 0, strength 0, seed 1
     assert (r.dataset, r.objective, r.strength_name, r.strength, r.seed) == (
-        "color_dsprites", "beta_vae", "beta", 1.0, 1)
+        "color_dsprites",
+        "beta_vae",
+        "beta",
+        1.0,
+        1,
+    )
     last = runs[-1]
     assert (last.dataset, last.objective, last.strength, last.seed) == ("shapes3d", "annealed_vae", 100.0, 49)
     for run in runs[::97]:
         idx = STUDY_STRENGTHS[run.objective].index(run.strength)
-        expected = (STUDY_DATASETS.index(run.dataset) * 1800
-                    + (STUDY_OBJECTIVES.index(run.objective) * 6 + idx) * 50 + run.seed)
+        expected = (
+            STUDY_DATASETS.index(run.dataset) * 1800
+            + (STUDY_OBJECTIVES.index(run.objective) * 6 + idx) * 50
+            + run.seed
+        )
         assert run.model_num == expected
 
 
@@ -60,8 +73,13 @@ def test_study_run_ids_are_unchanged(paper_grid):
 def test_model_num_matches_disentanglement_lib_sweep(paper_grid):
     sweep = pytest.importorskip("disentanglement_lib.config.unsupervised_study_v1.sweep")
     theirs = sweep.get_config()
-    strength_keys = ("vae.beta", "factor_vae.gamma", "dip_vae.lambda_od", "beta_tc_vae.beta",
-                     "annealed_vae.c_max")
+    strength_keys = (
+        "vae.beta",
+        "factor_vae.gamma",
+        "dip_vae.lambda_od",
+        "beta_tc_vae.beta",
+        "annealed_vae.c_max",
+    )
     for run in paper_grid[1]:
         config = theirs[run.model_num]
         dataset = {"dsprites_full": "dsprites"}.get(config["dataset.name"], config["dataset.name"])
@@ -70,7 +88,11 @@ def test_model_num_matches_disentanglement_lib_sweep(paper_grid):
             objective = f"dip_vae_{config['dip_vae.dip_type']}"
         strength = next(config[k] for k in strength_keys if k in config)
         assert (dataset, objective, strength, config["model.random_seed"]) == (
-            run.dataset, run.objective, run.strength, run.seed), run.model_num
+            run.dataset,
+            run.objective,
+            run.strength,
+            run.seed,
+        ), run.model_num
 
 
 def test_model_num_outside_the_study_is_none():
@@ -123,17 +145,20 @@ def test_matmul_precision_joins_the_run_id_only_when_set():
     assert unset[0].run_id != highest[0].run_id
 
 
-@pytest.mark.parametrize(("override", "message"), [
-    ("train.stepz=3", "Could not override 'train.stepz'"),
-    ("+train.warmup=3", "unknown key(s) ['train.warmup']"),
-    ("train.steps=abc", "could not be converted to Integer"),
-    ("train.loop_form=bogus", "train.loop_form must be one of"),
-    ("+model.hyperparameters.gama=1", "unknown key(s) ['model.hyperparameters.gama']"),
-    ("model.hyperparameters.lambda_d_factor=x", "Error merging override"),
-    ("metrics.gbt_backend=xgboost", "gbt_backend must be one of"),
-    ("+metrics.mig.num_bins=3", "unknown key(s) ['metrics.mig.num_bins']"),
-    ("metrics.mig.num_train=1", "too small"),
-])
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("train.stepz=3", "Could not override 'train.stepz'"),
+        ("+train.warmup=3", "unknown key(s) ['train.warmup']"),
+        ("train.steps=abc", "could not be converted to Integer"),
+        ("train.loop_form=bogus", "train.loop_form must be one of"),
+        ("+model.hyperparameters.gama=1", "unknown key(s) ['model.hyperparameters.gama']"),
+        ("model.hyperparameters.lambda_d_factor=x", "Error merging override"),
+        ("metrics.gbt_backend=xgboost", "gbt_backend must be one of"),
+        ("+metrics.mig.num_bins=3", "unknown key(s) ['metrics.mig.num_bins']"),
+        ("metrics.mig.num_train=1", "too small"),
+    ],
+)
 def test_wrong_keys_types_and_values_are_refused_when_the_grid_is_expanded(override, message):
     objective = "model=dip_vae_i" if "lambda_d" in override else "model=beta_vae"
     with pytest.raises(SweepConfigError, match=re.escape(message)):
@@ -142,14 +167,21 @@ def test_wrong_keys_types_and_values_are_refused_when_the_grid_is_expanded(overr
 
 def test_run_id_is_stable_across_processes():
     code = "from sweep.grid import expand_grid; print(expand_grid(['grid.seeds=3'])[1][-1].run_id)"
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=sweep_env(), capture_output=True,
-                         text=True, check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=sweep_env(), capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == expand_grid(["grid.seeds=3"])[1][-1].run_id
 
 
 def test_user_grid_from_overrides():
-    _, runs = expand_grid(["grid.datasets=[dsprites,shapes3d]", "grid.objectives=[factor_vae,beta_tc_vae]",
-                           "grid.seeds=[3,7]", "grid.strengths={factor_vae:[10,35]}"])
+    _, runs = expand_grid(
+        [
+            "grid.datasets=[dsprites,shapes3d]",
+            "grid.objectives=[factor_vae,beta_tc_vae]",
+            "grid.seeds=[3,7]",
+            "grid.strengths={factor_vae:[10,35]}",
+        ]
+    )
     assert len(runs) == 2 * (2 * 2 + 6 * 2)
     factor = [r for r in runs if r.objective == "factor_vae" and r.dataset == "dsprites"]
     assert [(r.strength, r.seed) for r in factor] == [(10.0, 3), (10.0, 7), (35.0, 3), (35.0, 7)]
@@ -167,14 +199,17 @@ def test_packing_keeps_jobs_within_one_dataset_and_objective(paper_grid):
     assert len({j.job_id for j in jobs}) == len(jobs)
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    (["dataset=mnist"], "dataset/mnist"),
-    (["grid.objectives=[beta_vae,vq_vae]"], "model/vq_vae"),
-    (["grid.strengths={beta_vae:[1,-2]}"], "invalid strengths for beta_vae"),
-    (["grid.strengths={beta_vae:[1,abc]}"], "must be numbers"),
-    (["grid.seeds=[0,0]"], "lists a seed twice"),
-    (["grid.strengths={factor_vae:[1]}"], "not in grid.objectives"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["dataset=mnist"], "dataset/mnist"),
+        (["grid.objectives=[beta_vae,vq_vae]"], "model/vq_vae"),
+        (["grid.strengths={beta_vae:[1,-2]}"], "invalid strengths for beta_vae"),
+        (["grid.strengths={beta_vae:[1,abc]}"], "must be numbers"),
+        (["grid.seeds=[0,0]"], "lists a seed twice"),
+        (["grid.strengths={factor_vae:[1]}"], "not in grid.objectives"),
+    ],
+)
 def test_bad_grid_is_refused_with_a_clear_message(overrides, message):
     with pytest.raises(SweepConfigError, match=message.replace("[", r"\[")):
         expand_grid(overrides)
@@ -188,7 +223,8 @@ def test_plan_cli_counts_the_paper_grid():
     assert plan["by_dataset"] == {d: 1800 for d in STUDY_DATASETS}
     assert list(plan["by_objective"]) == list(STUDY_OBJECTIVES)
     assert {(s["objective"], s["strength"]): s["runs"] for s in plan["by_strength"]} == {
-        (o, float(v)): 350 for o, values in STUDY_STRENGTHS.items() for v in values}
+        (o, float(v)): 350 for o, values in STUDY_STRENGTHS.items() for v in values
+    }
     assert plan["seeds"] == list(range(50))
     assert plan["estimated_device_hours"] > 0
 

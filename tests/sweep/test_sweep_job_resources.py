@@ -71,11 +71,25 @@ print(json.dumps({"status": [r["status"] for r in rows["runs"]],
 
 @pytest.mark.slow
 def test_a_job_granted_one_cpu_runs_its_classifier_fits_in_process(tmp_path, jax_cache):
-    overrides = tiny(tmp_path, jax_cache, "grid.objectives=[beta_vae]", "grid.strengths={beta_vae:[4.0]}",
-                     "grid.seeds=1", "metrics.n_jobs=null", "metrics.sap_score.num_train=200",
-                     "metrics.sap_score.num_test=100", metrics="[sap_score]")
-    done = subprocess.run([sys.executable, "-c", ONE_JOB, json.dumps(overrides)], env=sweep_env(), cwd=REPO,
-                          capture_output=True, text=True, timeout=600)
+    overrides = tiny(
+        tmp_path,
+        jax_cache,
+        "grid.objectives=[beta_vae]",
+        "grid.strengths={beta_vae:[4.0]}",
+        "grid.seeds=1",
+        "metrics.n_jobs=null",
+        "metrics.sap_score.num_train=200",
+        "metrics.sap_score.num_test=100",
+        metrics="[sap_score]",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", ONE_JOB, json.dumps(overrides)],
+        env=sweep_env(),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.splitlines()[-1])
     assert result["status"] == ["done"] and "sap_score" in result["metrics"]

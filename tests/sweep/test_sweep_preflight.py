@@ -43,8 +43,12 @@ def test_engine_problems_are_listed_together(tmp_path):
     assert "unknown key(s) ['train.warmup']" in message and "gbt_backend" in message
 
 
-@pytest.mark.parametrize(("override", "fragment"), [
-    ("model=vq_vae", "model/vq_vae"), ("grid.strengths={beta_vae:[nan]}", "finite"),
-])
+@pytest.mark.parametrize(
+    ("override", "fragment"),
+    [
+        ("model=vq_vae", "model/vq_vae"),
+        ("grid.strengths={beta_vae:[nan]}", "finite"),
+    ],
+)
 def test_unknown_names_and_invalid_strengths(tmp_path, override, fragment):
     assert fragment in refused(tmp_path, override)

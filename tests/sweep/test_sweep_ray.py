@@ -58,9 +58,14 @@ def kill_tree(proc: subprocess.Popen, children: list[psutil.Process]) -> None:
 
 def test_small_grid_writes_one_row_per_run_and_records_divergence(tmp_path, jax_cache):
     # DIP-VAE-I at lambda_od = 1e37 has lambda_d = 1e38: its diagonal penalty overflows float32 at step one.
-    overrides = tiny(tmp_path, jax_cache, "grid.datasets=[dsprites,color_dsprites]",
-                     "grid.objectives=[beta_vae,dip_vae_i]", "grid.seeds=2",
-                     "grid.strengths={beta_vae:[4.0],dip_vae_i:[1e37]}")
+    overrides = tiny(
+        tmp_path,
+        jax_cache,
+        "grid.datasets=[dsprites,color_dsprites]",
+        "grid.objectives=[beta_vae,dip_vae_i]",
+        "grid.seeds=2",
+        "grid.strengths={beta_vae:[4.0],dip_vae_i:[1e37]}",
+    )
     summary = run_sweep(overrides, show_progress=False)
     assert summary.counts == {"done": 4, "diverged": 4}
     runs = recorded_runs(tmp_path / "store").to_pandas()
@@ -109,8 +114,9 @@ def test_killed_worker_is_retried_and_recorded_once(tmp_path, jax_cache):
     overrides = tiny(tmp_path, jax_cache, *ONE_OBJECTIVE, "launcher.max_retries=2")
     driver = start_cli("run", *overrides)
     markers = tmp_path / "running"
-    marker = wait_for(lambda: markers.exists() and sorted(markers.glob("job-*.json")), 300, "a job to start",
-                      driver)[0]
+    marker = wait_for(
+        lambda: markers.exists() and sorted(markers.glob("job-*.json")), 300, "a job to start", driver
+    )[0]
     worker = json.loads(marker.read_text())["pid"]
     os.kill(worker, signal.SIGKILL)
     out, _ = driver.communicate(timeout=300)
@@ -132,24 +138,65 @@ def test_job_runs_on_a_separately_started_two_node_cluster(tmp_path, jax_cache):
     temp_dir = tempfile.mkdtemp(prefix="rt", dir="/tmp")  # Ray's socket paths must stay short
     env = {**sweep_env(), "RAY_ADDRESS": f"127.0.0.1:{port}"}
     common = ["--num-cpus=1", "--block", "--disable-usage-stats"]
-    nodes = [subprocess.Popen([ray_bin, "start", "--head", f"--port={port}", "--include-dashboard=false",
-                               f"--temp-dir={temp_dir}", *common], env=env, start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    nodes = [
+        subprocess.Popen(
+            [
+                ray_bin,
+                "start",
+                "--head",
+                f"--port={port}",
+                "--include-dashboard=false",
+                f"--temp-dir={temp_dir}",
+                *common,
+            ],
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
     try:
-        wait_for(lambda: subprocess.run([ray_bin, "status", f"--address=127.0.0.1:{port}"], env=env,
-                                        capture_output=True).returncode == 0, 120, "the head node")
-        nodes.append(subprocess.Popen([ray_bin, "start", f"--address=127.0.0.1:{port}", *common], env=env,
-                                      start_new_session=True, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL))
+        wait_for(
+            lambda: (
+                subprocess.run(
+                    [ray_bin, "status", f"--address=127.0.0.1:{port}"], env=env, capture_output=True
+                ).returncode
+                == 0
+            ),
+            120,
+            "the head node",
+        )
+        nodes.append(
+            subprocess.Popen(
+                [ray_bin, "start", f"--address=127.0.0.1:{port}", *common],
+                env=env,
+                start_new_session=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         # launcher=cluster runs the explicitness fits as Ray CPU tasks (eval_on_ray).
-        overrides = tiny(tmp_path, jax_cache, *ONE_OBJECTIVE, "grid.seeds=2", "launcher=cluster",
-                         "launcher.platform=cpu", "launcher.job_num_gpus=0", "launcher.job_num_cpus=1",
-                         "metrics.modularity_explicitness.num_train=200",
-                         "metrics.modularity_explicitness.num_test=100",
-                         metrics="[mig,unsupervised,modularity_explicitness]")
-        result = subprocess.run([sys.executable, "-m", "sweep", "run", "--json", *overrides], env=env,
-                                cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True,
-                                timeout=400)
+        overrides = tiny(
+            tmp_path,
+            jax_cache,
+            *ONE_OBJECTIVE,
+            "grid.seeds=2",
+            "launcher=cluster",
+            "launcher.platform=cpu",
+            "launcher.job_num_gpus=0",
+            "launcher.job_num_cpus=1",
+            "metrics.modularity_explicitness.num_train=200",
+            "metrics.modularity_explicitness.num_test=100",
+            metrics="[mig,unsupervised,modularity_explicitness]",
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "sweep", "run", "--json", *overrides],
+            env=env,
+            cwd=Path(__file__).resolve().parents[2],
+            capture_output=True,
+            text=True,
+            timeout=400,
+        )
         assert result.returncode == 0, result.stderr[-3000:]
         assert json.loads(result.stdout)["by_status"] == {"done": 2}
         recorded = recorded_runs(tmp_path / "store").column("run_id").to_pylist()

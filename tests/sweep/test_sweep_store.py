@@ -30,12 +30,24 @@ def job_rows(job, status="done") -> dict[str, pa.Table]:
         return to_tables({"runs": failed_rows(job.runs, job.job_id, "test", "ValueError: boom")})
     rows = {"runs": [], "scores": [], "train_curves": []}
     for i, spec in enumerate(job.runs):
-        rows["runs"].append(run_row(spec, job.job_id, "test", status="done", steps=30, device="cpu",
-                                    train_seconds=1.0, final_logs={"loss": 1.0 + i}))
+        rows["runs"].append(
+            run_row(
+                spec,
+                job.job_id,
+                "test",
+                status="done",
+                steps=30,
+                device="cpu",
+                train_seconds=1.0,
+                final_logs={"loss": 1.0 + i},
+            )
+        )
         records = [ScoreRecord("mig", "discrete_mig", 0.1 * i, {}), ScoreRecord("model", "elbo", -5.0, {})]
         rows["scores"] += score_rows(spec, "mean", records, 0)
-        curve = [{"step": s, "loss": 2.0 / s, "reconstruction": 1.0, "kl": 1.0, "regularizer": 1.0,
-                  "elbo": -2.0} for s in (10, 20, 30)]
+        curve = [
+            {"step": s, "loss": 2.0 / s, "reconstruction": 1.0, "kl": 1.0, "regularizer": 1.0, "elbo": -2.0}
+            for s in (10, 20, 30)
+        ]
         rows["train_curves"] += curve_rows(spec, curve)
     return to_tables(rows)
 
@@ -58,8 +70,10 @@ def test_each_run_is_recorded_once_and_readable_by_pandas_and_duckdb(tmp_path, j
     assert sorted(runs.column("run_id").to_pylist()) == sorted(r.run_id for j in jobs for r in j.runs)
     assert len(committed_files(tmp_path, "runs")) == 6
     glob = str(tmp_path / "scores" / "*" / "*" / "*.parquet")
-    by_metric = duckdb.sql(f"select metric, count(*) n from read_parquet('{glob}', hive_partitioning=true) "
-                           "group by metric order by metric").fetchall()
+    by_metric = duckdb.sql(
+        f"select metric, count(*) n from read_parquet('{glob}', hive_partitioning=true) "
+        "group by metric order by metric"
+    ).fetchall()
     assert by_metric == [("mig", 24), ("model", 24)]
     frame = pd.read_parquet(tmp_path / "runs")
     assert len(frame) == 24 and set(frame["dataset"]) == {"dsprites"}
@@ -77,8 +91,14 @@ def test_interrupted_commit_is_invisible_in_runs_and_removed_by_recover(tmp_path
     crashed = jobs[1]
     tables = job_rows(crashed)
     for name in ("scores", "train_curves"):  # the driver died before the runs file (the commit record)
-        write_table(tmp_path, name, tables[name], dataset=crashed.dataset, objective=crashed.objective,
-                    job_id=crashed.job_id)
+        write_table(
+            tmp_path,
+            name,
+            tables[name],
+            dataset=crashed.dataset,
+            objective=crashed.objective,
+            job_id=crashed.job_id,
+        )
     half = committed_files(tmp_path, "runs")[0].parent / f".job-{crashed.job_id}.parquet.inprogress"
     half.write_bytes(b"PAR1 half a file")
     assert recorded_runs(tmp_path).num_rows == 4
@@ -117,10 +137,13 @@ def test_interrupted_compaction_is_settled_by_recover(tmp_path, jobs, monkeypatc
             if name == "runs":
                 raise Crash
             return real_write(root, name, table, **kw)
+
         monkeypatch.setattr(store_module, "write_table", write)
     else:
+
         def settle(root, journal):
             raise Crash
+
         monkeypatch.setattr(store_module, "_settle_compaction", settle)
     with pytest.raises(Crash):
         compact(tmp_path)
