@@ -44,7 +44,7 @@ demo: setup
 	@echo
 	@echo "demo_out/report/index.html: the smoke run you just trained (6 runs x 200 steps, 1 seed): the machinery end to end, not results"
 	@if [ -d $(REPLICATION_STORE)/runs ]; then \
-	  echo "demo_out/replication_report/index.html: the committed store of conf/sweep/replication_cpu.yaml (up to 36 runs x 3,000 steps, 2 seeds; its header says what it holds): learned models, what the study's report looks like"; \
+	  echo "demo_out/replication_report/index.html: the committed store of conf/sweep/replication_cpu.yaml (36 runs x 3,000 steps, 2 seeds; its header says what it holds): learned models, what the study's report looks like"; \
 	fi
 
 sweep: setup

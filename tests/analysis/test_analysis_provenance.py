@@ -121,3 +121,16 @@ def test_small_groups_are_points_with_a_note(smoke_store):
     figure = FIGURES[2].build(_Analyses(load_study(smoke_store.root)))
     assert "groups of fewer than 5 runs drawn as points" in figure.get_suptitle()
     assert not any(c.__class__.__name__ == "PolyCollection" for ax in figure.axes for c in ax.collections)
+
+
+def test_the_banner_compares_with_the_sizes_each_metric_registered():
+    """analysis may not import evaluation, so it copies the study's sizes: they must equal the registry's."""
+    from analysis.quantities import STUDY_SIZES
+    from evaluation import MetricsConfig
+
+    registered = MetricsConfig.study().to_dict()
+    for metric, sizes in STUDY_SIZES.items():
+        if metric == "model":
+            continue
+        field = "downstream" if metric.startswith("downstream") else metric
+        assert {k: registered[field][k] for k in sizes} == sizes, metric
