@@ -49,10 +49,18 @@ def run_cli(
     )
 
 
+# `python -m sweep` with Ctrl-C delivered as in a terminal: a test run launched in the background of a
+# non-interactive shell inherits SIGINT ignored, which Python (and so the CLI) would keep.
+_WITH_SIGINT = (
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('sweep', run_name='__main__', alter_sys=True)"
+)
+
+
 def start_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """Start `python -m sweep <args>` in its own process group and return the handle."""
+    """Start `python -m sweep <args>` in its own process group, SIGINT handled, and return the handle."""
     return subprocess.Popen(
-        [sys.executable, "-m", "sweep", *args],
+        [sys.executable, "-c", _WITH_SIGINT, *args],
         cwd=REPO,
         env=env or sweep_env(),
         stdout=subprocess.PIPE,
