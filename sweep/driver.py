@@ -105,15 +105,11 @@ def run_sweep(overrides: Sequence[str], show_progress: bool = True) -> SweepSumm
     return SweepSummary(root.grid.name, len(runs), dict(counts), store, len(recovered), incomplete)
 
 
-def _warn_if_long(root: DictConfig, jobs: Sequence[Job], platform: str) -> None:
+def _warn_if_long(jobs: Sequence[Job], platform: str) -> None:
     """Warn (stderr) when the plan's device-hours for the remaining runs exceed a day on this platform."""
-    from sweep.plan import device_hours, evaluation_scope
+    from sweep.plan import estimate
 
-    if not jobs:
-        return
-    rate, base = throughput(platform), jobs[0].runs[0].base
-    priced = evaluation_scope(base.metrics, rate) is None
-    hours = device_hours(jobs, base.train.steps, base.train.batch_size, rate, priced)
+    hours, _ = estimate(jobs, throughput(platform))
     if hours is not None and hours > WARN_DEVICE_HOURS:
         runs = sum(len(j.runs) for j in jobs)
         print(
@@ -146,7 +142,7 @@ def _execute(
     try:
         platform = resolve_platform(root.launcher, ray_platform)
         jobs = pack(todo, replicas_per_job(root.launcher, platform))
-        _warn_if_long(root, jobs, platform)
+        _warn_if_long(jobs, platform)
         absolute = lambda path: str(Path(path).resolve()) if path else None  # workers may run elsewhere
         ctx = JobContext(
             str(out),

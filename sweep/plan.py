@@ -40,15 +40,24 @@ def evaluation_scope(metrics: MetricsConfig, rate: Throughput) -> str | None:
     """Why the estimate leaves evaluation out (None: it includes it). conf/throughput.yaml's figure was
     measured at the study's metric settings, so it prices no other profile (smaller sizes, LightGBM, fewer
     metrics)."""
-    from evaluation import MetricsConfig as Metrics
-
     if rate.eval_seconds_per_run is None:
         return "evaluation not benchmarked there"
-    study = Metrics.study().to_dict()
+    study = type(metrics).study().to_dict()
     chosen = metrics.to_dict()
     if any(chosen[k] != study[k] for k in study if k not in _SPEED_ONLY_METRIC_KEYS):
         return "evaluation not estimated: its figure is for the study's metric settings, this grid's differ"
     return None
+
+
+def estimate(jobs: Sequence[Job], rate: Throughput) -> tuple[float | None, str | None]:
+    """(device-hours of `jobs` at `rate`, why evaluation is left out or None), from the jobs' own typed
+    configs: what `plan` prints and what `run` warns with."""
+    if not jobs:
+        return device_hours(jobs, 0, 0, rate), None
+    base = jobs[0].runs[0].base
+    scope = evaluation_scope(base.metrics, rate)
+    hours = device_hours(jobs, base.train.steps, base.train.batch_size, rate, with_evaluation=scope is None)
+    return hours, scope
 
 
 def summarize(
@@ -61,7 +70,7 @@ def summarize(
 ) -> dict:
     """The plan as JSON-ready data: counts by data set, objective and strength, jobs, device-hour estimate."""
     by_strength = Counter((r.objective, r.strength_name, r.strength) for r in runs)
-    scope = evaluation_scope(runs[0].base.metrics, rate) if runs else None
+    hours, scope = estimate(jobs, rate)
     return {
         "grid": root.grid.name,
         "runs": len(runs),
@@ -76,9 +85,7 @@ def summarize(
             for (o, n, s), c in by_strength.items()
         ],
         "seeds": sorted({r.seed for r in runs}),
-        "estimated_device_hours": device_hours(
-            jobs, int(root.train.steps), int(root.train.batch_size), rate, with_evaluation=scope is None
-        ),
+        "estimated_device_hours": hours,
         "estimate_includes_evaluation": scope is None,
         "estimate_scope": scope,
     }

@@ -105,16 +105,16 @@ def test_preflight_prints_small_sizes_in_mib(tmp_path):
 
 def test_run_warns_when_the_plan_exceeds_a_day(capsys):
     grid = ["grid.seeds=2"]  # 12 runs of 300,000 steps: days on a CPU
-    root, runs = expand_grid(grid)
-    _warn_if_long(root, pack(runs, 1), "cpu")
+    _, runs = expand_grid(grid)
+    _warn_if_long(pack(runs, 1), "cpu")
     warning = capsys.readouterr().err
     assert warning.startswith("warning: the 12 runs to do are planned at ") and "more than a day" in warning
     figure = float(warning.split("planned at ")[1].split(" device-hours")[0].replace(",", ""))
     assert figure > WARN_DEVICE_HOURS
     plan = json.loads(run_cli("plan", "--json", "launcher.platform=cpu", *grid).stdout)
     assert figure == pytest.approx(plan["estimated_device_hours"], abs=0.06)  # the plan's figure
-    small, few = expand_grid(["grid.seeds=2", "train.steps=20"])
-    _warn_if_long(small, pack(few, 1), "cpu")
+    _, few = expand_grid(["grid.seeds=2", "train.steps=20"])
+    _warn_if_long(pack(few, 1), "cpu")
     assert capsys.readouterr().err == ""
 
 
