@@ -89,17 +89,16 @@ def load_final_result(checkpoint_root: Path, run_id: str) -> dict[str, Any]:
     directory = run_dir(checkpoint_root, run_id)
     record = read_result(directory)
     if record is None:
-        raise FileNotFoundError(f"run {run_id!r} has no final export under {directory}")
+        raise FileNotFoundError(
+            f"run {run_id!r} has no final export under {directory}; train it to the end first"
+        )
     return record
 
 
 def load_final_params(checkpoint_root: Path, run_id: str) -> Any:
     """The final parameters a finished run exported ({"encoder": ..., "decoder": ...} of numpy arrays)."""
+    load_final_result(checkpoint_root, run_id)  # FileNotFoundError unless the run finished
     directory = run_dir(checkpoint_root, run_id)
-    if read_result(directory) is None:
-        raise FileNotFoundError(
-            f"run {run_id!r} has no final export under {directory}; train it to the end first"
-        )
     with ocp.StandardCheckpointer() as checkpointer:
         restored = checkpointer.restore((directory / "final_params").absolute())
     return jax.tree.map(np.asarray, restored)

@@ -10,6 +10,7 @@ the paper's grid takes about two seconds, where multirun would compose and valid
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -41,8 +42,10 @@ def config_node(value: object) -> DictConfig:
     return _writable(OmegaConf.structured(value))
 
 
+@functools.cache
 def register_schemas() -> None:
-    """Register the engines' dataclasses as the options of the `train`, `model` and `metrics` groups."""
+    """Register the engines' dataclasses as the options of the `train`, `model` and `metrics` groups (once
+    per process: every compose reads the same store)."""
     from evaluation import MetricsConfig
     from models import OBJECTIVES, TrainConfig
     from models.objectives import ObjectiveConfig

@@ -153,8 +153,7 @@ def _strengths(objective: str, strength_name: str, values) -> list[float]:
     if not out or bad:
         raise SweepConfigError(
             f"invalid strengths for {objective}: {strength_name} must be finite and >= 0 "
-            f"(got {list(values)}); fix grid.strengths.{objective} or the model's "
-            "the study's strengths"
+            f"(got {list(values)}); fix grid.strengths.{objective}"
         )
     if len(set(out)) != len(out):
         raise SweepConfigError(f"invalid strengths for {objective}: a value is listed twice in {out}")
