@@ -42,11 +42,6 @@ def keys(spec: RunSpec) -> dict:
     }
 
 
-def run_config_json(spec: RunSpec) -> str:
-    """The run's resolved config (its base with the strength and seed filled in) as JSON."""
-    return spec.base.config_json(spec.strength, spec.seed)
-
-
 def _finite_or_none(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
@@ -85,7 +80,7 @@ def run_row(
         **versions(),
         "checkpoint_path": checkpoint_path,
         **{f"final_{t}": _finite_or_none(logs.get(t)) for t in LOSS_TERMS},
-        "config_json": run_config_json(spec),
+        "config_json": spec.base.config_json(spec.strength, spec.seed),
         "finished_at": datetime.now(UTC),
     }
 
